@@ -1,0 +1,46 @@
+# Two commands on a fresh machine:  `make serve` (build and preview the bundled site)
+# and `make test` (the whole test suite, browser tests included).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: serve build check test test-fast browser-deps bench lint clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(PY) build.py serve
+
+build: $(STAMP)
+	$(PY) build.py build
+
+check: $(STAMP)
+	$(PY) build.py check
+
+# Chromium and CJK fonts come from Debian (root on the CI machine, sudo elsewhere).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@# axe-core (accessibility rules injected into pages by the browser tests) from npm.
+	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-save --no-audit --no-fund --silent axe-core@4
+
+test: $(STAMP) browser-deps
+	$(PY) -m pytest -n auto -q
+
+test-fast: $(STAMP)
+	BITEXT_SKIP_BROWSER=1 $(PY) -m pytest -n auto -q
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bitext tests bench build.py
+
+clean:
+	rm -rf $(VENV) site .cache .pytest_cache

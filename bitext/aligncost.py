@@ -1,0 +1,690 @@
+"""What the aligner measures, what a group of blocks costs, and the lattice that searches them.
+
+A *group* pairs a run of original blocks with a run of translated blocks (1-1, 2-1, 1-0, …).
+Its cost is a negative log-probability in nats, in the Gale–Church tradition (Gale & Church
+1993; NLTK's translate/gale_church.py):
+
+    cost = prior(shape) + length + sentences + kinds − anchors
+
+* length: δ = (l₁ − l₂/r) / √(s²·(l₁ + l₂/r)/2 + v₀), lengths on a common scale (a Han
+  character counts 3, Hangul 2, anything else 1), and the term is −log((1 − ε)·P(|Z| ≥ |δ|) + ε):
+  Gale–Church's tail with a small share ε of freely rewritten paragraphs, so that one condensed
+  paragraph does not drag its neighbours into a merge. 1-0 and 0-1 groups pay a flat penalty
+  plus a little per length instead: Gale–Church's Gaussian would make leaving out a long
+  paragraph dearer than merging it into the wrong neighbour.
+* sentences: the same test on sentence counts, capped (counts may legitimately differ).
+* r, s² and the sentence scale are the entry's own (`calibrate`): fitted on the 1-1 pairs of a
+  first pass, for the whole entry and per stretch of about sixteen pairs.
+* anchors: what survives translation — numbers (full-width digits and thousands separators
+  normalised), Latin-script words (names and terms inside CJK text, cognates between Latin
+  scripts), URLs, inline code — restricted to those both versions contain and weighted by
+  rarity in the entry: roughly the log-odds that a shared rare token co-occurs by chance.
+* kinds: headings pair with headings of the same level, lists with lists of as many items,
+  code with code; headings, rules, tables and code are never merged with a neighbour.
+
+Deterministic: anchor weights are multiples of 1/256, so their sums are exact whatever order
+a set yields its members in; ties keep the earlier shape of SHAPES.
+"""
+from __future__ import annotations
+
+import html as html_lib
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .markup import Block
+
+# Gale–Church shapes (original blocks, translated blocks) in tie-breaking preference order
+# (0-1 last: the lattice sweeps it along a row after the others), with prior probabilities.
+# Merges, splits, omissions and additions are each a few percent of paragraphs in real
+# translations; 2-2 is rarer. 3-1 and 1-3 were tried and did not pay for their time.
+SHAPES: tuple[tuple[int, int], ...] = ((1, 1), (2, 1), (1, 2), (2, 2), (1, 0), (0, 1))
+PRIORS = {(1, 1): 0.82, (2, 1): 0.045, (1, 2): 0.045, (2, 2): 0.01, (1, 0): 0.04, (0, 1): 0.04}
+PRIOR_COST = {shape: -math.log(p) for shape, p in PRIORS.items()}
+
+VARIANCE = 6.0  # s², length units per unit of length (Gale–Church: 6.8 for characters)
+SENTENCE_VARIANCE = 0.6  # the same for sentence counts (a prior: each entry calibrates its own)
+SENTENCE_FLOOR = 0.25
+SENTENCE_CAP = 2.0  # most nats sentence counts can add: they nudge, lengths and anchors decide
+OUTLIER = 0.01  # ε: a pair's lengths may disagree arbitrarily (−log ε ≈ 4.6 nats at most)
+VARIANCE_FLOOR = 40.0  # v₀: short blocks (headings) vary more than proportionally
+GAP_PER_LENGTH = 0.5  # extra cost of leaving out a block, per mean block length
+ANCHOR_SCALE = 0.6  # anchors are correlated evidence: count each at a fraction of its log-odds
+ANCHOR_CAP = 9.0  # most nats a group can earn from anchors
+
+# A Han character carries about as much as three Latin characters, a Hangul syllable two, a
+# kana one (fitted on the en–zh and en–ja fixtures), so lengths of Chinese, Japanese, Korean and
+# English land on one scale before calibration.
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*"
+                       r"(?:[-'’.+#][A-Za-z0-9\u00c0-\u024f]+)*[+#]*")
+_URL_RE = re.compile(r"https?://[^\s<>\"'，。、）)]+")
+_THOUSANDS_RE = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
+_DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)*")
+_DIGIT_RE = re.compile(r"\d")
+# A sentence ends at 。！？ or at . ! ? followed (after closing quotes) by a space or the end.
+_SENTENCE_END_RE = re.compile(r"[。！？]+|[.!?]+[\"'”’»)]*(?=\s|$)")
+_INLINE_CODE_RE = re.compile(r"<code>(.*?)</code>", re.DOTALL)
+_PRE_RE = re.compile(r"<pre.*?</pre>", re.DOTALL)
+
+KIND_CLASS = {"paragraph": "prose", "blockquote": "quote", "bullet_list": "list",
+              "ordered_list": "list", "fence": "code", "code": "code", "heading": "heading",
+              "table": "table", "hr": "hr", "html": "html"}
+# Blocks a translator keeps whole: never merged with a neighbour or split.
+SOLID = frozenset({"heading", "code", "table", "hr"})
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the aligner sees of one block."""
+
+    units: float  # length on the common scale
+    cls: str  # kind class: prose, quote, list, code, heading, table, hr, html
+    level: int
+    items: int
+    words: frozenset[str]  # Latin-script words, case-folded (candidate anchors)
+    tokens: frozenset[str]  # numbers `n:…`, URLs `u:…`, inline code `c:…` (candidate anchors)
+    sentences: int  # for prose and quotes; 0 for other kinds
+
+
+def features(block: Block) -> Features:
+    cls = KIND_CLASS.get(block.kind, "prose")
+    sentences = _sentence_count(block.text) if cls in ("prose", "quote") else 0
+    text = block.text if block.text.isascii() else unicodedata.normalize("NFKC", block.text)
+    # NFKC: full-width letters and digits become ASCII; possessive `s` goes with the apostrophe.
+    words = frozenset(_LATIN_RE.findall(text.casefold().replace("'s", "").replace("’s", "")))
+    return Features(text_units(block.text), cls, block.level, block.items, words,
+                    _tokens(block, text), sentences)
+
+
+def _sentence_count(text: str) -> int:
+    return max(1, len(_SENTENCE_END_RE.findall(text)))
+
+
+def text_units(text: str) -> float:
+    if text.isascii():
+        return float(len(text))
+    return float(len(text) + 2 * len(_HAN_RE.findall(text)) + len(_HANGUL_RE.findall(text)))
+
+
+def anchor_tokens(block: Block) -> frozenset[str]:
+    """All candidate anchors of a block: words (`GPUs` → `gpu`) and the prefixed tokens."""
+    f = features(block)
+    return frozenset(_stem(w) for w in f.words if len(w) > 1) | f.tokens
+
+
+def _tokens(block: Block, text: str) -> frozenset[str]:
+    tokens = {f"u:{link.url}" for link in block.links if not link.image}
+    if "://" in text:
+        tokens.update(f"u:{url.rstrip('.,;:!?')}" for url in _URL_RE.findall(text))
+    if "<code>" in block.html:
+        prose = _PRE_RE.sub("", block.html)
+        tokens.update(f"c:{html_lib.unescape(code).strip().casefold()}"
+                      for code in _INLINE_CODE_RE.findall(prose))
+    if _DIGIT_RE.search(text):
+        numeric = _DECIMAL_COMMA_RE.sub(".", _THOUSANDS_RE.sub("", text))
+        tokens.update(f"n:{_number(n)}" for n in _NUMBER_RE.findall(numeric))
+    return frozenset(tokens)
+
+
+def _stem(word: str) -> str:
+    """Without a plural `s`: `GPUs` in English is `GPU` in Chinese."""
+    return word[:-1] if len(word) > 3 and word[-1] == "s" and word[-2] != "s" else word
+
+
+def _number(digits: str) -> str:
+    whole, _, fraction = digits.partition(".")
+    return (whole.lstrip("0") or "0") + (f".{fraction}" if fraction else "")
+
+
+def _specificity(token: str) -> float:
+    """How much a token says by itself: `7` little, `1848` or a URL a lot."""
+    if token[1:2] != ":":
+        return 0.5 if len(token) == 2 else 1.0
+    kind, value = token[0], token[2:]
+    if kind == "n":
+        digits = len(value.replace(".", ""))
+        return 0.3 if digits == 1 else 0.6 if digits == 2 else 1.0
+    return 1.5
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """Everything the group cost needs for one (original, translation) pair."""
+
+    orig: Sequence[Features]
+    other: Sequence[Features]
+    orig_tokens: Sequence[frozenset[str]]  # shared anchors only
+    other_tokens: Sequence[frozenset[str]]
+    weights: dict[str, float]
+    cal: Calibration
+    prefix_orig: Sequence[float]  # prefix sums of units: a group's length is one subtraction
+    prefix_other: Sequence[float]
+    sentences_orig: Sequence[int]  # prefix sums of sentence counts
+    sentences_other: Sequence[int]
+    gap_orig: Sequence[float]  # cost of leaving each block without a counterpart
+    gap_other: Sequence[float]
+    pins_orig: Sequence[int]  # prefix counts of blocks that must open a group (a pin, or a
+    pins_other: Sequence[int]  # boundary another language needs)
+    plain_orig: Sequence[int]  # prefix counts of blocks that are not plain paragraphs
+    plain_other: Sequence[int]
+    static: dict = field(default_factory=dict, compare=False)  # static_cost by edge, shared by
+    # the passes (calibration changes only the length term)
+
+
+def pair_model(orig: Sequence[Features], other: Sequence[Features], cal: Calibration,
+               orig_starts: Sequence[bool], other_starts: Sequence[bool]) -> PairModel:
+    orig_tokens, other_tokens = shared_anchors(orig, other)
+    return PairModel(orig, other, orig_tokens, other_tokens,
+                     anchor_weights(orig_tokens, other_tokens), cal,
+                     _prefix([f.units for f in orig]), _prefix([f.units for f in other]),
+                     _prefix([f.sentences for f in orig]), _prefix([f.sentences for f in other]),
+                     _gaps(orig, PRIOR_COST[(1, 0)]), _gaps(other, PRIOR_COST[(0, 1)]),
+                     _prefix([int(x) for x in orig_starts]),
+                     _prefix([int(x) for x in other_starts]),
+                     _prefix([int(f.cls != "prose") for f in orig]),
+                     _prefix([int(f.cls != "prose") for f in other]))
+
+
+def _gaps(feats: Sequence[Features], prior: float) -> list[float]:
+    """1-0 / 0-1 cost: the prior plus a little per mean block length of the block left out."""
+    mean = max(sum(f.units for f in feats) / max(len(feats), 1), 1.0)
+    return [prior + GAP_PER_LENGTH * f.units / mean for f in feats]
+
+
+def _prefix(values: Sequence) -> list:
+    sums = [values[0] * 0] if values else [0]
+    for v in values:
+        sums.append(sums[-1] + v)
+    return sums
+
+
+def shared_anchors(orig: Sequence[Features],
+                   other: Sequence[Features]) -> tuple[list[frozenset], list[frozenset]]:
+    """Per block, the anchors the other version has too (words stemmed).
+
+    Words are matched as whole vocabularies first, so each block costs one set intersection.
+    """
+    stems = [{w: _stem(w) for w in frozenset().union(*(f.words for f in side)) if len(w) > 1}
+             for side in (orig, other)]
+    common = set(stems[0].values()) & set(stems[1].values())
+    tokens = frozenset().union(*(f.tokens for f in orig)) & frozenset().union(
+        *(f.tokens for f in other))
+    out = []
+    for side, stem in zip((orig, other), stems, strict=True):
+        keep = frozenset(w for w, s in stem.items() if s in common)
+        out.append([frozenset(stem[w] for w in f.words & keep) | (f.tokens & tokens)
+                    for f in side])
+    return out[0], out[1]
+
+
+def anchor_weights(orig: Sequence[frozenset], other: Sequence[frozenset]) -> dict[str, float]:
+    """Shared anchors weighted by rarity: log(1 + blocks / blocks holding the anchor)."""
+    df_orig = Counter(t for tokens in orig for t in tokens)
+    df_other = Counter(t for tokens in other for t in tokens)
+    total = len(orig) + len(other)
+    weights = {}
+    for token, count in df_orig.items():
+        if token in df_other:
+            weight = _specificity(token) * math.log1p(total / (count + df_other[token]))
+            weights[token] = round(weight * 256) / 256
+    return weights
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How one measure (length or sentence count) of the translation follows the original's.
+
+    Translated value ≈ ratio × original value, with variance ∝ value. `local` holds a
+    (ratio, variance) per original block, fitted on nearby pairs: a translator may condense
+    one section and expand another.
+    """
+
+    ratio: float
+    variance: float
+    local: Sequence[tuple[float, float]] = ()
+
+    def at(self, i: int) -> tuple[float, float]:
+        return self.local[i] if self.local else (self.ratio, self.variance)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The entry's own scales for lengths and sentence counts (None: sentences not used)."""
+
+    length: Scale
+    sentences: Scale | None = None
+
+
+def calibrate(orig: Sequence[Features], other: Sequence[Features],
+              pairs: Sequence[tuple[int, int]]) -> Calibration:
+    """Calibration from the 1-1 pairs (index pairs) of a first alignment.
+
+    Each ratio is a ratio of sums (robust to short blocks); each variance is the upper quartile
+    of the squared normalised residuals over 1.323 (that quartile of χ²₁: robust to misaligned
+    pairs, yet it sees the heavier-than-normal tails of real translations), shrunk toward its
+    prior with the weight of 8 pairs so that a short entry cannot calibrate itself into nonsense.
+    """
+    lengths = [(i, orig[i].units, other[j].units) for i, j in pairs
+               if orig[i].units >= 20 and other[j].units >= 20]
+    if not lengths:
+        return Calibration(Scale(length_ratio(orig, other), VARIANCE))
+    length = _scale(len(orig), lengths, VARIANCE, 0.0, (3.0, 60.0))
+    sentences = [(i, orig[i].sentences, other[j].sentences) for i, j in pairs
+                 if orig[i].sentences and other[j].sentences]
+    if not sentences:
+        return Calibration(length)
+    return Calibration(length, _scale(len(orig), sentences, SENTENCE_VARIANCE, SENTENCE_FLOOR,
+                                      (0.2, 4.0)))
+
+
+LOCAL_PAIRS = 8  # 1-1 pairs on each side that set the scale around a block
+LOCAL_PRIOR = 4  # weight of the entry's scale there, in pairs
+LOCAL_STEP = 4  # windows move by this many pairs
+
+
+def _scale(n: int, pairs: Sequence[tuple[int, float, float]], prior: float, floor: float,
+           clamp: tuple[float, float]) -> Scale:
+    ratio, variance = _fit([(a, b) for _, a, b in pairs], prior, floor, 8)
+    variance = min(max(variance, clamp[0]), clamp[1])
+    if len(pairs) <= 2 * LOCAL_PAIRS:
+        return Scale(ratio, variance)
+    fitted: dict[int, tuple[float, float]] = {}
+    local, k = [], 0
+    for i in range(n):
+        while k < len(pairs) and pairs[k][0] < i:
+            k += 1
+        centre = k - k % LOCAL_STEP
+        if centre not in fitted:
+            window = [(a, b) for _, a, b in pairs[max(0, centre - LOCAL_PAIRS):
+                                                  centre + LOCAL_PAIRS]]
+            mean = sum(a for a, _ in window) / len(window)
+            # The entry's ratio joins the window as LOCAL_PRIOR pairs of average length.
+            local_ratio, _ = _fit([*window, *[(mean, mean * ratio)] * LOCAL_PRIOR], 0, floor, 0)
+            _, local_var = _fit(window, variance, floor, LOCAL_PRIOR, local_ratio)
+            fitted[centre] = (local_ratio, min(max(local_var, clamp[0]), clamp[1]))
+        local.append(fitted[centre])
+    return Scale(ratio, variance, local)
+
+
+def _fit(pairs: Sequence[tuple[float, float]], prior: float, floor: float, weight: int,
+         ratio: float | None = None) -> tuple[float, float]:
+    """Ratio and variance, rounded to two significant digits: editing one paragraph then
+    rarely moves them at all, so it cannot reshuffle near-ties elsewhere in the entry."""
+    if ratio is None:
+        ratio = _round(sum(b for _, b in pairs) / sum(a for a, _ in pairs))
+    residuals = sorted((a - b / ratio) ** 2 / ((a + b / ratio) / 2 + floor) for a, b in pairs)
+    estimate = residuals[len(residuals) * 3 // 4] / 1.323
+    return ratio, _round((weight * prior + len(pairs) * estimate) / (weight + len(pairs)))
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.2g}") if x > 0 else x
+
+
+def length_ratio(orig: Sequence[Features], other: Sequence[Features]) -> float:
+    a, b = sum(f.units for f in orig), sum(f.units for f in other)
+    return b / a if a > 0 and b > 0 else 1.0
+
+
+def group_cost(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> float:
+    """Cost of pairing original blocks [i0, i1) with translated blocks [j0, j1)."""
+    return static_cost(model, i0, i1, j0, j1) + length_cost(model, i0, i1, j0, j1)
+
+
+def static_cost(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> float:
+    """The part of a group's cost that calibration does not change: prior, kinds, anchors."""
+    if j0 == j1:
+        return model.gap_orig[i0]
+    if i0 == i1:
+        return model.gap_other[j0]
+    single = i1 - i0 == 1 and j1 - j0 == 1
+    # A pinned block may only open a group, never continue one.
+    if not single and (model.pins_orig[i1] - model.pins_orig[i0 + 1]
+                       or model.pins_other[j1] - model.pins_other[j0 + 1]):
+        return math.inf
+    cost = PRIOR_COST[(i1 - i0, j1 - j0)]
+    if model.plain_orig[i1] - model.plain_orig[i0] or model.plain_other[j1] - model.plain_other[j0]:
+        cost += kind_cost(model.orig[i0:i1], model.other[j0:j1])  # paragraphs alone cost 0
+    if model.orig_tokens[i0] or not single:
+        cost -= anchor_bonus(model, i0, i1, j0, j1)
+    return cost
+
+
+def length_cost(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> float:
+    """How unusual the group's differences in length and sentence count are (0 for gaps).
+
+    Each is −log P(|Z| ≥ |δ|); the sentence term only once calibration has measured how
+    faithfully this translation keeps sentences, and only between prose blocks.
+    """
+    if i0 == i1 or j0 == j1:
+        return 0.0
+    cost = tail_cost(length_delta(model, i0, i1, j0, j1))
+    a = model.sentences_orig[i1] - model.sentences_orig[i0]
+    b = model.sentences_other[j1] - model.sentences_other[j0]
+    if model.cal.sentences and a and b:
+        ratio, variance = model.cal.sentences.at(i0)
+        b /= ratio
+        delta = (a - b) / math.sqrt(variance * (a + b) / 2 + SENTENCE_FLOOR)
+        cost += min(SENTENCE_CAP, tail_cost(delta, outlier=0.0))
+    return cost
+
+
+def length_delta(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> float:
+    a = model.prefix_orig[i1] - model.prefix_orig[i0]
+    ratio, variance = model.cal.length.at(i0)
+    b = (model.prefix_other[j1] - model.prefix_other[j0]) / ratio
+    return (a - b) / math.sqrt(variance * (a + b) / 2 + VARIANCE_FLOOR)
+
+
+def tail_cost(delta: float, outlier: float = OUTLIER) -> float:
+    """−log((1 − ε)·P(|Z| ≥ |δ|) + ε) for a standard normal Z.
+
+    ε is the share of paragraphs a translator rewrote freely (condensed, expanded): without it
+    one heavily cut paragraph would pull its neighbours into a merge to even out the lengths.
+    """
+    p = (1 - outlier) * math.erfc(abs(delta) / math.sqrt(2)) + outlier
+    return -math.log(p) if p > 0 else math.inf
+
+
+def kind_cost(orig: Sequence[Features], other: Sequence[Features]) -> float:
+    if len(orig) == 1 and len(other) == 1:
+        return _pair_kind_cost(orig[0], other[0])
+    cost = 5.0 * sum(1 for f in (*orig, *other) if f.cls in SOLID)
+    if {f.cls for f in orig} != {f.cls for f in other}:
+        cost += 3.0
+    return cost
+
+
+_PROSE_LIKE = frozenset({"prose", "quote", "list"})
+
+
+def _pair_kind_cost(a: Features, b: Features) -> float:
+    if a.cls != b.cls:
+        return 2.5 if a.cls in _PROSE_LIKE and b.cls in _PROSE_LIKE else 6.0
+    if a.cls == "heading":
+        return 0.0 if a.level == b.level else 2.0
+    if a.cls in ("list", "table") and a.items != b.items:
+        return min(4.0, 1.0 * abs(a.items - b.items))
+    return 0.0
+
+
+def anchor_bonus(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> float:
+    """Nats earned by anchors found on both sides of the group (capped)."""
+    a = model.orig_tokens[i0] if i1 - i0 == 1 else frozenset().union(*model.orig_tokens[i0:i1])
+    if not a:
+        return 0.0
+    b = model.other_tokens[j0] if j1 - j0 == 1 else frozenset().union(*model.other_tokens[j0:j1])
+    if not b:
+        return 0.0
+    weights = model.weights
+    score = sum(weights[t] for t in a & b)
+    return ANCHOR_SCALE * min(score, ANCHOR_CAP)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lattice: a banded dynamic program over (original blocks consumed, translated consumed).
+
+@dataclass(frozen=True)
+class Group:
+    """Original blocks [i0, i1) paired with translated blocks [j0, j1), and how sure we are."""
+
+    i0: int
+    i1: int
+    j0: int
+    j1: int
+    confidence: float = 1.0
+    pinned: bool = False
+
+
+# Confidence = σ(MARGIN_SLOPE · margin − MARGIN_OFFSET): the logistic of a two-path posterior,
+# its slope and offset fitted on the perturbed fixtures (bench/align_bench.py prints the fit).
+MARGIN_SLOPE = 2.5
+MARGIN_OFFSET = 1.0
+_EPS = 1e-9  # a new candidate must beat the incumbent by this much: ties keep the earlier shape
+BEAM = 8.0  # nodes this much dearer than their row's cheapest are dropped (never on a good path)
+_FAR = BEAM  # so the largest margin measured (confidence σ(19) ≈ 1)
+
+
+class Lattice:
+    """Best path through one chunk of the pair, and each group's margin over its rivals.
+
+    Nodes are (i, j): i original and j translated blocks consumed; each edge is one group.
+    Only nodes within the band lo[i] ≤ j ≤ hi[i] are visited, and nodes far dearer than the
+    cheapest of their row are dropped (BEAM), which keeps a 500-block pair near-linear.
+    `anchored` chunks start at a matched named pin: their first group holds a block of each side.
+    """
+
+    def __init__(self, model: PairModel, i0: int, i1: int, j0: int, j1: int,
+                 lo: Sequence[int], hi: Sequence[int], anchored: bool,
+                 beam: float = BEAM) -> None:
+        self.model, self.i0, self.j0, self.beam = model, i0, j0, beam
+        self.n, self.m = i1 - i0, j1 - j0
+        self.lo, self.hi, self.anchored = lo, hi, anchored
+        self.live: list[tuple[int, int]] = []  # per row, the span of nodes the beam kept
+        self.forward, self.back, self.costs = self._forward()
+
+    def _forward(self):
+        forward: list[list[float]] = []
+        back: list[list[int]] = []
+        costs: list[list[float]] = []
+        for i in range(self.n + 1):
+            width = self.hi[i] - self.lo[i] + 1
+            f_row, b_row = [math.inf] * width, [-1] * width
+            c_row = [math.inf] * (width * len(SHAPES))
+            forward.append(f_row)
+            back.append(b_row)
+            costs.append(c_row)
+            if i == 0:
+                f_row[0] = 0.0
+            for k, (di, _) in enumerate(SHAPES):
+                if di:
+                    self._relax_from_row(i, k, forward[i - di] if i >= di else None, f_row,
+                                         b_row, c_row)
+                else:
+                    self._relax_along_row(i, k, f_row, b_row, c_row)
+            cut = min(f_row) + self.beam
+            live = [x for x in range(width) if f_row[x] <= cut]
+            end = self.m - self.lo[i] if i == self.n else -1  # the goal is never dropped
+            for x in range(width):
+                if f_row[x] > cut and x != end:
+                    f_row[x] = math.inf
+            self.live.append((self.lo[i] + live[0], self.lo[i] + live[-1]) if live else (1, 0))
+        return forward, back, costs
+
+    def _relax_from_row(self, i, k, p_row, f_row, b_row, c_row) -> None:
+        """Offer every edge of shape k from row i − di into row i (hot loop: kept flat)."""
+        if p_row is None:
+            return
+        di, dj = SHAPES[k]
+        model, lo, hi, inf, k_count = self.model, self.lo, self.hi, math.inf, len(SHAPES)
+        p_lo, row_lo = lo[i - di], lo[i]
+        static, stride = model.static, (len(model.other) + 1) * k_count
+        gi = self.i0 + i - di
+        a = model.prefix_orig[gi + di] - model.prefix_orig[gi]
+        pl, (ratio, variance) = model.prefix_other, model.cal.length.at(gi)
+        inv_ratio, half_var, keep = 1.0 / ratio, variance / 2, 1 - OUTLIER
+        so, sl = model.sentences_orig, model.sentences_other
+        ratio, variance = model.cal.sentences.at(gi) if model.cal.sentences else (1.0, 0.0)
+        inv_sratio, s_half_var = 1.0 / ratio, variance / 2
+        sa = so[gi + di] - so[gi]
+        skip_start = self.anchored and i == di and not dj  # anchored chunk: no 1-0 first
+        live_lo, live_hi = self.live[i - di]
+        sqrt, log, erfc, j0, key0 = math.sqrt, math.log, math.erfc, self.j0, gi * stride + k
+        for pj in range(max(live_lo, row_lo - dj), min(live_hi, hi[i] - dj) + 1):
+            prev = p_row[pj - p_lo]
+            if prev == inf or (skip_start and pj == 0):
+                continue
+            gj = j0 + pj
+            key = key0 + gj * k_count
+            cost = static.get(key)
+            if cost is None:
+                cost = static[key] = static_cost(model, gi, gi + di, gj, gj + dj)
+            if dj and cost < inf:
+                b = (pl[gj + dj] - pl[gj]) * inv_ratio
+                x = abs(a - b) / sqrt(2 * (half_var * (a + b) + VARIANCE_FLOOR))
+                cost -= log(keep * erfc(x) + OUTLIER)
+                if s_half_var and sa:
+                    sb = (sl[gj + dj] - sl[gj]) * inv_sratio
+                    if sb:
+                        x = abs(sa - sb) / sqrt(2 * (s_half_var * (sa + sb) + SENTENCE_FLOOR))
+                        cost += min(SENTENCE_CAP, -log(erfc(x))) if x < 5 else SENTENCE_CAP
+            # (the same as group_cost, inlined: this loop visits ~30,000 edges per 500 blocks)
+            x = pj + dj - row_lo
+            c_row[x * k_count + k] = cost
+            if prev + cost < f_row[x] - _EPS:
+                f_row[x], b_row[x] = prev + cost, k
+
+    def _relax_along_row(self, i, k, f_row, b_row, c_row) -> None:
+        """0-1 edges within row i, left to right, so each node sees its final left neighbour."""
+        model, k_count, inf = self.model, len(SHAPES), math.inf
+        row_lo = self.lo[i]
+        for x in range(1, len(f_row)):
+            prev = f_row[x - 1]
+            if prev == inf or (self.anchored and i == 0):
+                continue
+            cost = model.gap_other[self.j0 + row_lo + x - 1]
+            c_row[x * k_count + k] = cost
+            if prev + cost < f_row[x] - _EPS:
+                f_row[x], b_row[x] = prev + cost, k
+
+    def best_path(self) -> list[tuple[int, int, int]]:
+        """Edges (i, j, k) of the cheapest path: group `SHAPES[k]` ending at node (i, j)."""
+        edges, i, j = [], self.n, self.m
+        while i or j:
+            k = self.back[i][j - self.lo[i]]
+            edges.append((i, j, k))
+            i, j = i - SHAPES[k][0], j - SHAPES[k][1]
+        return edges[::-1]
+
+    def touching_rows(self, edges: Sequence[tuple[int, int, int]]) -> list[int]:
+        """Rows where the path runs along the band's edge, where a wider band might find better."""
+        return [i for i, j, k in edges
+                for i_, j_ in ((i, j), (i - SHAPES[k][0], j - SHAPES[k][1]))
+                if j_ == self.lo[i_] > 0 or j_ == self.hi[i_] < self.m]
+
+    def plain_groups(self, edges: Sequence[tuple[int, int, int]]) -> list[Group]:
+        return [Group(self.i0 + i - SHAPES[k][0], self.i0 + i, self.j0 + j - SHAPES[k][1],
+                      self.j0 + j) for i, j, k in edges]
+
+    def groups(self, edges: Sequence[tuple[int, int, int]]) -> list[Group]:
+        """The path's groups with confidences: a logistic of each group's margin (see align)."""
+        total = sum(self._edge_cost(i, j, k) for i, j, k in edges)
+        rival = self._rivals(total)
+        groups = []
+        for i, j, k in edges:
+            di, dj = SHAPES[k]
+            eid = self._edge_id(i, j, k)
+            alt = min([_other(rival[0][b], eid) for b in range(i - di, i)]
+                      + [_other(rival[1][b], eid) for b in range(j - dj, j)])
+            margin = min(alt - total, _FAR)
+            confidence = 1.0 / (1.0 + math.exp(MARGIN_OFFSET - MARGIN_SLOPE * margin))
+            if di and dj:
+                confidence *= length_fit(self.model, self.i0 + i - di, self.i0 + i,
+                                         self.j0 + j - dj, self.j0 + j)
+            groups.append(Group(self.i0 + i - di, self.i0 + i, self.j0 + j - dj, self.j0 + j,
+                                round(confidence, 4)))
+        return groups
+
+    def _edge_cost(self, i: int, j: int, k: int) -> float:
+        return self.costs[i][(j - self.lo[i]) * len(SHAPES) + k]
+
+    def _edge_id(self, i: int, j: int, k: int) -> int:
+        return (i * (self.m + 1) + j) * len(SHAPES) + k
+
+    def _rivals(self, total: float):
+        """For every block, the two cheapest complete paths through edges holding it.
+
+        A path without group g must cover g's blocks by other edges, and any edge sharing a
+        block with g excludes g; so the best path avoiding g is the cheapest "through" cost
+        (forward + edge + backward) among edges that share a block with g but are not g.
+        """
+        n, m, lo, hi, k_count, inf = self.n, self.m, self.lo, self.hi, len(SHAPES), math.inf
+        backward = [[inf] * (hi[i] - lo[i] + 1) for i in range(n + 1)]
+        backward[n][m - lo[n]] = 0.0
+        orig = [[inf, -1, inf] for _ in range(n)]
+        other = [[inf, -1, inf] for _ in range(m)]
+        limit = total + _FAR
+        for i in range(n, -1, -1):
+            f_row, b_row, row_lo = self.forward[i], backward[i], lo[i]
+            for j in range(hi[i], row_lo - 1, -1):
+                head = f_row[j - row_lo]
+                if head == inf:
+                    continue
+                best = b_row[j - row_lo]
+                for k, (di, dj) in enumerate(SHAPES):
+                    ti, tj = i + di, j + dj
+                    if ti > n or tj < lo[ti] or tj > hi[ti]:
+                        continue
+                    tail = backward[ti][tj - lo[ti]]
+                    if tail == inf:
+                        continue
+                    cost = self.costs[ti][(tj - lo[ti]) * k_count + k]
+                    if cost + tail < best:
+                        best = cost + tail
+                    through = head + cost + tail
+                    if through < limit:
+                        eid = (ti * (m + 1) + tj) * k_count + k
+                        for blk in range(i, ti):
+                            _offer(orig[blk], through, eid)
+                        for blk in range(j, tj):
+                            _offer(other[blk], through, eid)
+                b_row[j - row_lo] = best
+        return orig, other
+
+
+def _offer(slot: list, value: float, eid: int) -> None:
+    """Keep the cheapest value with its edge and the cheapest value from any other edge."""
+    if value < slot[0]:
+        if slot[1] != eid:
+            slot[2] = slot[0]
+        slot[0], slot[1] = value, eid
+    elif eid != slot[1] and value < slot[2]:
+        slot[2] = value
+
+
+def _other(slot: list, eid: int) -> float:
+    return slot[2] if slot[1] == eid else slot[0]
+
+
+def length_fit(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> float:
+    """1 while lengths agree as well as 95 % of true pairs do; falls off beyond |δ| = 2."""
+    delta = abs(length_delta(model, i0, i1, j0, j1))
+    return math.exp(-max(0.0, delta - 2.0) ** 2 / 8.0)
+
+
+def band(centres: Sequence[tuple[int, int]], widths: Sequence[int],
+         m: int) -> tuple[list[int], list[int]]:
+    """Rows [lo, hi] around per-row centres (first, last), monotone and connected."""
+    n = len(centres) - 1
+    lo = [max(0, first - w) for (first, _), w in zip(centres, widths, strict=True)]
+    hi = [min(m, last + w) for (_, last), w in zip(centres, widths, strict=True)]
+    lo[0], hi[n] = 0, m
+    for i in range(n - 1, -1, -1):
+        lo[i] = min(lo[i], lo[i + 1])
+    for i in range(1, n + 1):
+        hi[i] = max(hi[i], hi[i - 1])
+        lo[i] = min(lo[i], hi[i - 1] + 1)
+    return lo, hi
+
+
+def diagonal(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> list[tuple[int, int]]:
+    """Per original row, the translated position at the same fraction of the text's length."""
+    def cumulative(prefix: Sequence[float], start: int, end: int) -> list[float]:
+        # One unit per block so that empty blocks (rules) still move the diagonal.
+        base = prefix[start]
+        return [prefix[start + k] - base + k for k in range(end - start + 1)]
+
+    a, b = cumulative(model.prefix_orig, i0, i1), cumulative(model.prefix_other, j0, j1)
+    centres, j, m = [], 0, j1 - j0
+    for x in a:
+        target = x / a[-1] * b[-1] if a[-1] else 0.0
+        while j < m and abs(b[j + 1] - target) <= abs(b[j] - target):
+            j += 1
+        centres.append((j, j))
+    return centres

@@ -1,0 +1,309 @@
+"""Site model: URLs, output paths, ordering, tags, previous/next, related; output collisions.
+
+Pure: takes parsed entries with their documents and alignments, returns pages to render.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .align import Segment
+from .config import SiteConfig
+from .content import Entry
+from .errors import Diagnostics, display_path
+from .markup import Document
+
+RESERVED_SLUGS = {"tags", "assets", "pagefind", "feeds", "search", "static", "404"}
+# Reading speed per script: words a minute for spaced scripts, characters a minute for CJK.
+WORDS_PER_MINUTE = 230
+CJK_CHARS_PER_MINUTE = {"zh": 400, "ja": 500, "ko": 500}
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One language's part of a segment: its blocks' HTML, or an empty untranslated cell."""
+
+    lang: str
+    col: int  # position of the language on the page (0-based), used by the CSS toggles
+    html: str
+    note: str | None  # merged | split | added | loose | untranslated | None
+
+    @property
+    def untranslated(self) -> bool:
+        return not self.html
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    cells: tuple[Cell, ...]
+    confidence: float
+
+
+@dataclass(frozen=True)
+class EntryLink:
+    """How a page links to an entry: URL, titles per language, date, languages, summary."""
+
+    slug: str
+    url: str
+    titles: tuple[tuple[str, str], ...]  # (lang, title)
+    date: str | None
+    langs: tuple[str, ...]
+    summaries: tuple[tuple[str, str], ...]
+    tags: tuple[TagLink, ...]
+    draft: bool
+
+
+@dataclass(frozen=True)
+class TagLink:
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True)
+class LangInfo:
+    """A language of an article page, with what the header shows for it."""
+
+    lang: str
+    col: int
+    label: str
+    title: str
+    translators: tuple[str, ...]
+    publisher: str | None
+    minutes: int
+    original: bool
+    footnotes: str
+    summary: str | None
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    url: str
+    output: PurePosixPath
+    entry: Entry
+    link: EntryLink
+    langs: tuple[LangInfo, ...]
+    rows: tuple[Row, ...]
+    mode: str
+    pair: tuple[str, str]
+    prev: EntryLink | None
+    next: EntryLink | None
+    related: tuple[EntryLink, ...]
+    has_code: bool
+
+    @property
+    def has_marks(self) -> bool:
+        return any(cell.note for row in self.rows for cell in row.cells)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    kind: str  # index | tag
+    url: str
+    output: PurePosixPath
+    entries: tuple[EntryLink, ...]
+    tag: TagLink | None = None
+
+
+@dataclass(frozen=True)
+class AssetCopy:
+    source: Path
+    output: PurePosixPath
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    languages: tuple[str, ...]
+    labels: Mapping[str, str]
+    articles: tuple[ArticlePage, ...]
+    lists: tuple[ListPage, ...]
+    assets: tuple[AssetCopy, ...]
+    tags: tuple[TagLink, ...]
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    """An entry with its rendered documents (by language) and its alignment."""
+
+    entry: Entry
+    docs: Mapping[str, Document]
+    segments: Sequence[Segment]
+
+
+def site_languages(config: SiteConfig, entries: Sequence[Entry]) -> tuple[str, ...]:
+    """Configured languages first, then the others found in content, most used first."""
+    counts = Counter(lang for entry in entries for lang in entry.langs)
+    extra = sorted((lang for lang in counts if lang not in config.languages),
+                   key=lambda lang: (-counts[lang], lang))
+    return tuple(config.languages) + tuple(extra)
+
+
+def language_label(lang: str, config: SiteConfig) -> str:
+    """The configured label, else the language's own name for itself (English, 中文, 日本語)."""
+    if lang in config.labels:
+        return config.labels[lang]
+    import langcodes  # local: only needed while assembling
+
+    name = langcodes.Language.get(lang).autonym()
+    return name[:1].upper() + name[1:] if name else lang
+
+
+def tag_slug(name: str) -> str:
+    """A URL-safe tag folder; keeps CJK letters so 人工智能 stays readable."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = re.sub(r"[^\w]+", "-", text).strip("-")
+    return text or "tag"
+
+
+def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnostics) -> SiteModel:
+    """Order entries, give every page its URL and output path, and link pages together."""
+    entries = [p.entry for p in parsed]
+    languages = site_languages(config, entries)
+    labels = {lang: language_label(lang, config) for lang in languages}
+    published = sorted((p for p in parsed if config.drafts or not p.entry.draft), key=_newest_first)
+    links = {p.entry.slug: _entry_link(p, config) for p in published}
+    articles = []
+    for i, item in enumerate(published):
+        newer = links[published[i - 1].entry.slug] if i > 0 else None
+        older = links[published[i + 1].entry.slug] if i + 1 < len(published) else None
+        articles.append(_article(item, config, languages, labels, links, older, newer, diags))
+    tags = _tags(published, links)
+    lists = [ListPage("index", url(config, ""), PurePosixPath("index.html"),
+                      tuple(links[p.entry.slug] for p in published))]
+    for tag, members in tags:
+        lists.append(ListPage("tag", tag.url, PurePosixPath("tags", tag.slug, "index.html"),
+                              tuple(members), tag))
+    assets = [AssetCopy(path, PurePosixPath(p.entry.slug, *path.relative_to(p.entry.path).parts))
+              for p in published for path in p.entry.assets]
+    _check_collisions(articles, lists, assets, diags)
+    return SiteModel(languages, labels, tuple(articles), tuple(lists), tuple(assets),
+                     tuple(tag for tag, _ in tags))
+
+
+def url(config: SiteConfig, path: str) -> str:
+    """A site-absolute URL under the base path (works on a GitHub project sub-path)."""
+    return config.base_path + path
+
+
+def _newest_first(item: ParsedEntry) -> tuple:
+    date = item.entry.date
+    return (date is None, -(date.toordinal() if date else 0), item.entry.slug)
+
+
+def _entry_link(item: ParsedEntry, config: SiteConfig) -> EntryLink:
+    entry = item.entry
+    tags = tuple(TagLink(t, tag_slug(t), url(config, f"tags/{tag_slug(t)}/")) for t in entry.tags)
+    return EntryLink(
+        slug=entry.slug,
+        url=url(config, f"{entry.slug}/"),
+        titles=tuple((v.lang, v.title) for v in entry.versions),
+        date=entry.date.isoformat() if entry.date else None,
+        langs=entry.langs,
+        summaries=tuple((v.lang, v.meta["summary"]) for v in entry.versions if "summary" in v.meta),
+        tags=tags,
+        draft=entry.draft,
+    )
+
+
+def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
+             labels: Mapping[str, str], links: Mapping[str, EntryLink], older: EntryLink | None,
+             newer: EntryLink | None, diags: Diagnostics) -> ArticlePage:
+    entry = item.entry
+    cols = {lang: i for i, lang in enumerate(entry.langs)}
+    rows = tuple(_row(seg, item, cols) for seg in item.segments)
+    langs = tuple(_lang_info(item, lang, cols[lang], labels) for lang in entry.langs)
+    related = []
+    for slug in entry.related:
+        if slug in links:
+            related.append(links[slug])
+        else:
+            version = next(v for v in entry.versions if "related" in v.meta)
+            diags.warning(version.path, version.lines.get("related"),
+                          f"related entry `{slug}` does not exist or is not published")
+    return ArticlePage(
+        url=links[entry.slug].url,
+        output=PurePosixPath(entry.slug, "index.html"),
+        entry=entry, link=links[entry.slug], langs=langs, rows=rows,
+        mode=entry.mode or config.default_mode,
+        pair=_default_pair(entry, config, languages),
+        prev=older, next=newer, related=tuple(related),
+        has_code=any(b.kind in ("fence", "code") for d in item.docs.values() for b in d.blocks),
+    )
+
+
+def _default_pair(entry: Entry, config: SiteConfig, languages: Sequence[str]) -> tuple[str, str]:
+    """Entry's pair, else the site's if this entry has both, else original + next in site order."""
+    if entry.pair:
+        return entry.pair
+    if config.default_pair and set(config.default_pair) <= set(entry.langs):
+        return config.default_pair
+    others = sorted((lang for lang in entry.langs if lang != entry.original),
+                    key=lambda lang: languages.index(lang) if lang in languages else len(languages))
+    return (entry.original, others[0] if others else entry.original)
+
+
+def _row(seg: Segment, item: ParsedEntry, cols: Mapping[str, int]) -> Row:
+    original = item.entry.original
+    cells = []
+    for lang, col in cols.items():
+        indices = seg.blocks.get(lang, ())
+        blocks = item.docs[lang].blocks
+        html = "".join(blocks[i].html for i in indices)
+        cells.append(Cell(lang, col, html, seg.note(original, lang)))
+    return Row(seg.id, tuple(cells), seg.confidence)
+
+
+def _lang_info(item: ParsedEntry, lang: str, col: int, labels: Mapping[str, str]) -> LangInfo:
+    version = item.entry.version(lang)
+    doc = item.docs[lang]
+    return LangInfo(
+        lang=lang, col=col, label=labels.get(lang, lang), title=version.title,
+        translators=version.meta.get("translator", ()), publisher=version.meta.get("publisher"),
+        minutes=reading_minutes(lang, " ".join(b.text for b in doc.blocks)),
+        original=lang == item.entry.original, footnotes=doc.footnotes_html,
+        summary=version.meta.get("summary"),
+    )
+
+
+def reading_minutes(lang: str, text: str) -> int:
+    """Whole minutes to read `text`: CJK by characters, other scripts by words."""
+    cjk = len(_CJK_RE.findall(text))
+    words = len(_CJK_RE.sub(" ", text).split())
+    rate = CJK_CHARS_PER_MINUTE.get(lang.split("-")[0], 450)
+    return max(1, round(cjk / rate + words / WORDS_PER_MINUTE))
+
+
+def _tags(published: Sequence[ParsedEntry],
+          links: Mapping[str, EntryLink]) -> list[tuple[TagLink, list[EntryLink]]]:
+    """Tags by slug (so `AI` and `ai` share a page), in name order, entries newest first."""
+    by_slug: dict[str, tuple[TagLink, list[EntryLink]]] = {}
+    for item in published:
+        link = links[item.entry.slug]
+        for tag in link.tags:
+            by_slug.setdefault(tag.slug, (tag, []))[1].append(link)
+    return [by_slug[slug] for slug in sorted(by_slug, key=lambda s: (by_slug[s][0].name.casefold(), s))]
+
+
+def _check_collisions(articles: Sequence[ArticlePage], lists: Sequence[ListPage],
+                      assets: Sequence[AssetCopy], diags: Diagnostics) -> None:
+    """Two sources writing one output path is an error, as is an entry named like a site folder."""
+    owners: dict[str, Path] = {}
+    for page in articles:
+        if page.entry.slug in RESERVED_SLUGS:
+            diags.error(page.entry.path, None, f"entry name `{page.entry.slug}` is reserved for "
+                        "the site's own pages", hint="rename the folder")
+        owners[str(page.output).casefold()] = page.entry.path
+    for page in lists:
+        owners.setdefault(str(page.output).casefold(), Path(str(page.output)))
+    for asset in assets:
+        key = str(asset.output).casefold()
+        if key in owners:
+            diags.error(asset.source, None, f"asset would overwrite `{asset.output}`, written by "
+                        f"{display_path(owners[key])}", hint="rename the file")
+        owners[key] = asset.source

@@ -1,0 +1,344 @@
+"""The build cache: what earlier builds learnt, so a rebuild does only what its changes require.
+
+On disk (`.cache/` at the project root unless `--cache-dir` moves it; safe to delete):
+
+* `state.bin`: read first by every build. The fingerprint of every input (settings, templates,
+  static files, content, generator code) as of the last published site, that build's
+  diagnostics, and the manifest of the output folder it left (each file's stat and digest,
+  with the render key it was made from). Inputs and output unchanged: nothing to do.
+* `index.bin`: each content file's stat and digest (so unchanged files are not read again),
+  and a light summary of each entry (front matter, diagnostics, links) by slug.
+* `entries/ab/<key>.bin`: one entry parsed and aligned, with its article body and search text,
+  under a key hashing its files, its assets' names, the settings parsing depends on and the
+  generator's code. Written by the worker that parsed it; read when a page must be rendered
+  again without its text having changed (a template edit, a neighbour's new title).
+
+Every file is `MAGIC`, the format version, a BLAKE2 digest of the payload, then the payload
+(pickle protocol 5). A file that fails any check is never trusted: the build says so and
+rebuilds. Unpickling resolves only the classes on an allow-list (this package's dataclasses,
+paths, dates), so even a planted file cannot run code.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Diagnostic, Diagnostics
+
+MAGIC = b"bitext build cache\n"
+FORMAT = 1
+TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# bitext build cache; safe to delete.\n"
+# A file changed within this long before a build read it may change again within the same
+# timestamp tick (1-2 s on some file systems): its stat is not trusted to mean "unchanged".
+RACY_NS = 2_000_000_000
+
+Stat = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+class CacheError(Exception):
+    """A cache file that cannot be trusted (truncated, corrupt, foreign)."""
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+def digest(*parts: object) -> str:
+    """A short hex key for anything with a stable `repr` (tuples of str, int, Path, dates)."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def data_digest(data: bytes) -> str:
+    """The digest of a file's bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def code_key() -> str:
+    """The generator's identity: its source files, the Python running it, installed packages.
+
+    Sizes and modification times stand for the bytes (cheap to read on every build); a package
+    installed, upgraded or removed changes its site-packages folder's modification time.
+    """
+    here = Path(__file__).parent
+    parts: list[object] = [FORMAT, sys.version, sys.implementation.cache_tag]
+    for root, dirs, names in os.walk(here):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if not name.endswith((".pyc", ".pyo")):
+                info = os.stat(os.path.join(root, name))
+                parts.append((os.path.relpath(os.path.join(root, name), here), info.st_size,
+                              info.st_mtime_ns))
+    for entry in sys.path:
+        if entry.endswith("-packages"):
+            with contextlib.suppress(OSError):
+                parts.append((entry, os.stat(entry).st_mtime_ns))
+    return digest(*parts)
+
+
+def config_key(config: Any) -> str:
+    """Settings that shape the output (everything but where it is written and read from)."""
+    skip = {"out_dir", "settings_path", "root"}
+    return digest(*((f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
+                    if f.name not in skip), os.environ.get("SOURCE_DATE_EPOCH", ""))
+
+
+# -- stats -----------------------------------------------------------------------------------
+
+def stat_of(info: os.stat_result) -> Stat:
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def scan(folder: Path) -> dict[str, Stat]:
+    """Every file and folder below `folder` by relative path, links not followed; {} if absent.
+
+    Folders count with their inode only (their listing shows in the files), links with their
+    target, so the scan changes whenever something a build reads could have.
+    """
+    found: dict[str, Stat] = {}
+
+    def walk(path: str, prefix: str) -> None:
+        try:
+            items = sorted(os.scandir(path), key=lambda item: item.name)
+        except OSError:
+            return
+        for item in items:
+            rel = prefix + item.name
+            if item.is_symlink():
+                found[rel + " -> " + os.readlink(item.path)] = (-1, 0, 0)
+            elif item.is_dir(follow_symlinks=False):
+                found[rel + "/"] = (0, 0, item.inode())
+                walk(item.path, rel + "/")
+            else:
+                found[rel] = stat_of(item.stat(follow_symlinks=False))
+
+    walk(str(folder), "")
+    return found
+
+
+def racy(stat: Stat, since_ns: int) -> bool:
+    """True when the file changed so close to `since_ns` that its stat may hide a later edit."""
+    return stat[1] >= since_ns - RACY_NS
+
+
+@dataclass
+class FileDigests:
+    """Digests of files by path, trusted while their stat is the one they were read with."""
+
+    known: dict[str, tuple[Stat, str]] = field(default_factory=dict)
+
+    def get(self, path: Path) -> tuple[Stat, str] | None:
+        """(stat, digest) when the file is unchanged since it was digested, else None."""
+        try:
+            now = stat_of(os.stat(path))
+        except OSError:
+            return None
+        seen = self.known.get(str(path))
+        return seen if seen is not None and seen[0] == now else None
+
+    def read(self, path: Path) -> tuple[Stat, str, bytes]:
+        """Read a file, remember its digest; raises OSError."""
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            data = file.read()
+        stat, key = stat_of(info), data_digest(data)
+        self.known[str(path)] = (stat, key)
+        return stat, key, data
+
+    def digest_of(self, path: Path) -> str | None:
+        """The file's digest, read only if its stat changed; None if it cannot be read."""
+        seen = self.get(path)
+        if seen is not None:
+            return seen[1]
+        try:
+            return self.read(path)[1]
+        except OSError:
+            return None
+
+    def trusted(self, since_ns: int) -> FileDigests:
+        """Only the digests a later build may trust (see `racy`)."""
+        return FileDigests({path: seen for path, seen in self.known.items()
+                            if not racy(seen[0], since_ns)})
+
+
+# -- what is stored --------------------------------------------------------------------------
+
+@dataclass
+class State:
+    """The last published site: the inputs it was built from, its output, its diagnostics."""
+
+    snapshot: str | None = None  # fingerprint of every input; None: do not skip the next build
+    out_dir: str | None = None
+    outputs: dict[str, tuple[Stat, str]] = field(default_factory=dict)  # rel path → stat, digest
+    keys: dict[str, str] = field(default_factory=dict)  # rel path → key of what rendered it
+    diagnostics: tuple[Diagnostic, ...] = ()
+    counts: tuple[int, int, int] = (0, 0, 0)  # entries, pages, languages
+
+
+@dataclass
+class Index:
+    """What is known about the content: file digests and each entry's light summary."""
+
+    code: str = ""
+    files: FileDigests = field(default_factory=FileDigests)
+    entries: dict[str, Any] = field(default_factory=dict)  # slug → pipeline's EntrySummary
+
+
+class BuildCache:
+    """Loads and saves the cache files; with `folder=None` everything lives in memory only."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.memory: dict[str, Any] = {}  # entry records when there is no folder
+
+    @property
+    def state_path(self) -> Path:
+        return (self.folder or Path(".cache")) / "state.bin"
+
+    @property
+    def index_path(self) -> Path:
+        return (self.folder or Path(".cache")) / "index.bin"
+
+    def load_state(self, diags: Diagnostics) -> State:
+        return self._load(self.state_path, State, diags) or State()
+
+    def load_index(self, code: str, diags: Diagnostics) -> Index:
+        index = self._load(self.index_path, Index, diags)
+        return index if index is not None and index.code == code else Index(code)
+
+    def save(self, state: State | None, index: Index | None) -> None:
+        """Write the index, then the state (each atomically); errors are not fatal."""
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tag = self.folder / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text(TAG, encoding="utf-8")
+            if index is not None:
+                write_atomic(self.index_path, dumps(index))
+            if state is not None:
+                write_atomic(self.state_path, dumps(state))
+        except OSError:
+            pass  # a read-only or full disk costs the next build time, never correctness
+
+    def _load(self, path: Path, kind: type, diags: Diagnostics) -> Any:
+        if self.folder is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return _unreadable(path, exc.strerror or str(exc), diags)
+        try:
+            value = loads(data)
+        except CacheError as exc:
+            return _unreadable(path, str(exc), diags)
+        return value if isinstance(value, kind) else _unreadable(path, "unexpected content", diags)
+
+    # -- entry records: written and read by the workers too --------------------------------
+
+    def record_path(self, key: str) -> Path:
+        return (self.folder or Path(".cache")) / "entries" / key[:2] / f"{key}.bin"
+
+    def write_record(self, key: str, record: Any) -> None:
+        if self.folder is None:
+            self.memory[key] = record
+            return
+        with contextlib.suppress(OSError):
+            write_atomic(self.record_path(key), dumps(record))
+
+    def read_record(self, key: str) -> Any:
+        """The record stored under `key`, or None (missing or untrustworthy: parse again)."""
+        if self.folder is None:
+            return self.memory.get(key)
+        try:
+            return loads(self.record_path(key).read_bytes())
+        except (OSError, CacheError):
+            return None
+
+    def forget_records(self, keys: set[str]) -> None:
+        """Delete records no entry uses any more (content edited or removed)."""
+        for key in keys:
+            if self.folder is None:
+                self.memory.pop(key, None)
+            else:
+                with contextlib.suppress(OSError):
+                    self.record_path(key).unlink()
+
+
+def _unreadable(path: Path, why: str, diags: Diagnostics) -> None:
+    diags.warning(path, None, f"ignoring unreadable build cache ({why})",
+                  hint="it is rebuilt; delete the folder if this repeats")
+    return None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# -- format ----------------------------------------------------------------------------------
+
+def dumps(value: object) -> bytes:
+    """MAGIC, format version, digest of the payload, payload."""
+    payload = pickle.dumps(value, protocol=5)
+    check = hashlib.blake2b(payload, digest_size=32).digest()
+    return MAGIC + FORMAT.to_bytes(2, "big") + check + payload
+
+
+def loads(data: bytes) -> Any:
+    """The value `dumps` stored; CacheError for anything else."""
+    head = len(MAGIC) + 2 + 32
+    if not data.startswith(MAGIC):
+        raise CacheError("not a bitext cache file")
+    if len(data) < head:
+        raise CacheError("truncated")
+    if int.from_bytes(data[len(MAGIC):len(MAGIC) + 2], "big") != FORMAT:
+        raise CacheError("written by another version of bitext")
+    payload = memoryview(data)[head:]
+    if hashlib.blake2b(payload, digest_size=32).digest() != data[head - 32:head]:
+        raise CacheError("checksum mismatch: truncated or corrupt")
+    try:
+        return _Unpickler(io.BytesIO(payload)).load()
+    except Exception as exc:  # anything a hostile or stale payload can raise
+        raise CacheError(f"cannot decode: {type(exc).__name__}") from None
+
+
+_ALLOWED = {
+    ("pathlib", "PosixPath"), ("pathlib", "WindowsPath"), ("pathlib", "Path"),
+    ("pathlib", "PurePosixPath"), ("pathlib", "PureWindowsPath"), ("datetime", "date"),
+    ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta"),
+    ("collections", "OrderedDict"), ("copyreg", "_reconstructor"), ("builtins", "object"),
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Resolves only plain data types and this package's dataclasses: no code runs on load."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        if module.split(".")[0] == __package__ and "." in module:
+            found = super().find_class(module, name)
+            if isinstance(found, type) and dataclasses.is_dataclass(found):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a build cache")
+
+
+def now_ns() -> int:
+    return time.time_ns()

@@ -1,0 +1,304 @@
+"""Command line: build | check | serve | new | import. The only module that prints and exits."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from .alignreport import alignment_report
+from .config import SiteConfig, load_config, normalize_base_url
+from .content import SLUG_RE, normalize_lang
+from .errors import Diagnostics, SiteError, UsageError
+from .pipeline import BuildReport, block_count_warnings, build, load_entries
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 1 content errors, 2 usage errors)."""
+    args = _parser().parse_args(_default_command(list(sys.argv[1:] if argv is None else argv)))
+    root = (args.root or root or Path.cwd()).resolve()
+    try:
+        return args.run(args, root)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SiteError as exc:
+        _print_diagnostics(Diagnostics(list(exc.diagnostics)))
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _default_command(argv: list[str]) -> list[str]:
+    """`python build.py` and `python build.py --drafts` mean `build`."""
+    commands = {"build", "check", "serve", "new", "import", "-h", "--help"}
+    return argv if argv and argv[0] in commands else ["build", *argv]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build a bilingual reading site.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, run, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--root", type=Path, help="project folder holding site.yaml, templates/ "
+                       "and static/ (default: the folder of build.py)")
+        p.set_defaults(run=run)
+        return p
+
+    b = command("build", _cmd_build, "build the whole site into the output folder")
+    _content_args(b)
+    b.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    b.add_argument("--base-url", help="URL or path the site is served from, e.g. /repo/")
+    b.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _cache_args(b)
+    b.add_argument("--no-search", action="store_true",
+                   help="skip the Pagefind search index (faster; the site has no search)")
+    noise = b.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true",
+                       help="print errors and the summary line only")
+    noise.add_argument("-v", "--verbose", action="store_true",
+                       help="also say where the site, its feeds and its search index went")
+
+    c = command("check", _cmd_check, "validate everything a build would, without writing")
+    _content_args(c)
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _cache_args(c)
+
+    s = command("serve", _cmd_serve, "build, serve with live reload, rebuild on every change")
+    _content_args(s)
+    s.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--open", action="store_true", help="open the site in a browser")
+    s.add_argument("--base-url", help="serve under this path, as GitHub Pages will")
+    s.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
+
+    n = command("new", _cmd_new, "scaffold a new entry with front matter to fill in")
+    _content_args(n)
+    n.add_argument("slug")
+    n.add_argument("--langs", default="en,zh", help="comma-separated language tags (default en,zh)")
+
+    i = command("import", _cmd_import, "split a raw bilingual text into a new entry")
+    _content_args(i)
+    i.add_argument("file", type=Path)
+    i.add_argument("--slug", required=True)
+    i.add_argument("--langs", help="comma-separated language tags, e.g. en,zh")
+    i.add_argument("--layout", choices=("auto", "interleaved", "sequential"), default="auto")
+    i.add_argument("--force", action="store_true", help="overwrite an existing entry")
+    return parser
+
+
+def _cache_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", type=Path, help="build cache folder (default: .cache in the "
+                   "project folder; safe to delete)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+
+def _cache_options(args: argparse.Namespace) -> dict:
+    """`build()`'s cache keywords from --cache-dir and --no-cache."""
+    folder = _resolve(args.cache_dir, Path.cwd()) if args.cache_dir else None
+    return {"cache_dir": folder, "use_cache": not args.no_cache}
+
+
+def _content_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", type=Path, default=Path("content"),
+                   help="folder of entries (default: content)")
+
+
+def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteConfig:
+    out = getattr(args, "out", None) or Path("site")
+    config = load_config(root, _resolve(args.content, root), _resolve(out, root), diags)
+    config = replace(config, drafts=getattr(args, "drafts", False))
+    base = getattr(args, "base_url", None)
+    if base is not None:
+        normalized = normalize_base_url(base)
+        if normalized is None:
+            raise UsageError(f"--base-url {base!r} is not a URL or a path such as /repo/")
+        config = replace(config, base_url=normalized)
+    return config
+
+
+def _resolve(path: Path, root: Path) -> Path:
+    """Relative paths are taken from the working directory, as a shell user expects."""
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def _cmd_build(args: argparse.Namespace, root: Path) -> int:
+    diags = Diagnostics(strict=args.strict)
+    config = _config(args, root, diags)
+    progress = None if args.quiet else Progress.on_terminal(sys.stderr)
+    # A broken site.yaml still lets the content be checked (write=False), so all errors show.
+    report = build(config, diags, progress=progress, write=not diags.has_errors(),
+                   search=not args.no_search, **_cache_options(args))
+    if progress:
+        progress.clear()
+    if args.verbose and report.published:
+        for line in describe_output(config):
+            print(line)
+    return _finish(diags, args.strict, report, quiet=args.quiet)
+
+
+class Progress:
+    """`120/340 pages · 3.2 s`, redrawn in place once a build has run for half a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.started, self.drawn, self.last = stream, time.perf_counter(), False, 0.0
+
+    @classmethod
+    def on_terminal(cls, stream: TextIO) -> Progress | None:
+        """A progress line only for a person watching: a terminal, and not CI."""
+        return cls(stream) if stream.isatty() and not os.environ.get("CI") else None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self.started < 0.5 or (now - self.last < 0.1 and done < total):
+            return
+        self.stream.write(f"\r{done}/{total} pages · {now - self.started:.1f} s\x1b[K")
+        self.stream.flush()
+        self.drawn, self.last = True, now
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def describe_output(config: SiteConfig) -> list[str]:
+    """`--verbose`: where the site went, and which feeds, sitemap and search index it has."""
+    out = config.out_dir
+    feeds = sorted(str(p.relative_to(out)) for p in (out / "feed.xml", *out.glob("feeds/*.xml"))
+                   if p.is_file())
+    search = out / "pagefind" / "languages.json"
+    langs = json.loads(search.read_text(encoding="utf-8"))["languages"] if search.is_file() else []
+    return [f"site: {out} (served from {config.base_url})",
+            f"feeds: {', '.join(feeds) or 'none'}",
+            "sitemap: sitemap.xml" if (out / "sitemap.xml").is_file() else
+            "sitemap: none (it needs an absolute base_url such as https://user.github.io/repo/)",
+            f"search: {', '.join(f'pagefind/{lang}/' for lang in langs) or 'none'}"]
+
+
+def _finish(diags: Diagnostics, strict: bool, report: BuildReport | None, *,
+            quiet: bool = False) -> int:
+    _print_diagnostics(Diagnostics(diags.errors) if quiet else diags)
+    failed = diags.has_errors() or (strict and diags.warnings)
+    if report is not None and not failed and report.published:
+        print(f"built {report.entries} entries, {report.pages} pages, {report.languages} "
+              f"languages, {len(diags.warnings)} warnings in {report.seconds:.2f} s "
+              f"({report.published.written} files written, {report.published.unchanged} unchanged)")
+    elif failed:
+        print(f"build failed: {len(diags.errors)} errors, {len(diags.warnings)} warnings; "
+              "the previous site was left as it was", file=sys.stderr)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _print_diagnostics(diags: Diagnostics) -> None:
+    for diag in diags.sorted():
+        print(diag.format(), file=sys.stderr)
+
+
+def _cmd_check(args: argparse.Namespace, root: Path) -> int:
+    diags = Diagnostics(strict=args.strict)
+    config = _config(args, root, diags)
+    if diags.has_errors():
+        return _finish(diags, args.strict, None)
+    report = build(config, diags, write=False, **_cache_options(args))
+    block_count_warnings(report.parsed, diags)
+    if args.format == "json":
+        alignment_report(report.parsed, diags)
+        print(json.dumps(_check_json(report, diags), ensure_ascii=False, indent=2))
+        failed = diags.has_errors() or (args.strict and diags.warnings)
+        return EXIT_CONTENT if failed else EXIT_OK
+    notes = alignment_report(report.parsed, diags)
+    _print_diagnostics(diags)
+    for note in notes:
+        print(note.text)
+    failed = diags.has_errors() or (args.strict and diags.warnings)
+    print(f"{len(report.parsed)} entries checked: {len(diags.errors)} errors, "
+          f"{len(diags.warnings)} warnings", file=sys.stderr if failed else sys.stdout)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _check_json(report: BuildReport, diags: Diagnostics) -> dict:
+    entries = []
+    for item in report.parsed:
+        entries.append({
+            "slug": item.entry.slug,
+            "original": item.entry.original,
+            "languages": list(item.entry.langs),
+            "files": {v.lang: str(v.path) for v in item.entry.versions},
+            "blocks": {lang: len(doc.blocks) for lang, doc in item.docs.items()},
+            "segments": [{"id": seg.id,
+                          "blocks": {lang: list(idx) for lang, idx in seg.blocks.items()},
+                          "confidence": round(seg.confidence, 4)} for seg in item.segments],
+        })
+    return {"entries": entries,
+            "diagnostics": [{"severity": d.severity, "path": str(d.location.path),
+                             "line": d.location.line, "message": d.message, "hint": d.hint}
+                            for d in diags.sorted()],
+            "errors": len(diags.errors), "warnings": len(diags.warnings)}
+
+
+def _cmd_new(args: argparse.Namespace, root: Path) -> int:
+    if not SLUG_RE.match(args.slug):
+        raise UsageError(f"invalid slug {args.slug!r}: use lowercase ASCII letters, digits and "
+                         "hyphens")
+    langs = [normalize_lang(part.strip()) for part in args.langs.split(",") if part.strip()]
+    if not langs or None in langs:
+        raise UsageError(f"--langs {args.langs!r} must list language tags such as en,zh")
+    folder = _resolve(args.content, root) / args.slug
+    if folder.exists():
+        raise UsageError(f"{folder} already exists")
+    folder.mkdir(parents=True)
+    today = dt.date.today().isoformat()
+    for i, lang in enumerate(langs):
+        lines = ["---", f'title: "{args.slug} ({lang})"  # the title in this language']
+        if i == 0:
+            lines += [f"date: {today}", "# author: Your Name", "# source: https://…",
+                      "tags: []", "original: true", "draft: true"]
+        else:
+            lines += ["# translator: Their Name"]
+        lines += ["# summary: One or two sentences in this language.", "---", "",
+                  "Write the text here: one paragraph per block, in the same order in every "
+                  "language.", ""]
+        (folder / f"{lang}.md").write_text("\n".join(lines), encoding="utf-8")
+    print(f"created {folder} with {', '.join(f'{lang}.md' for lang in langs)}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace, root: Path) -> int:
+    from .devserver import serve
+
+    diags = Diagnostics()
+    config = _config(args, root, diags)
+    if diags.has_errors():
+        return _finish(diags, False, None)
+    return serve(config, host=args.host, port=args.port, open_browser=args.open,
+                 reload_config=lambda again: _config(args, root, again))
+
+
+def _cmd_import(args: argparse.Namespace, root: Path) -> int:
+    from .importer import run_import
+
+    langs = [part.strip() for part in args.langs.split(",")] if args.langs else None
+    report = run_import(args.file, args.slug, _resolve(args.content, root), langs, args.layout,
+                        args.force)
+    _print_diagnostics(Diagnostics(list(report.diagnostics)))
+    for line in report.lines():
+        print(line)
+    return EXIT_OK
+
+
+__all__ = ["main", "load_entries"]

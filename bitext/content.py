@@ -1,0 +1,329 @@
+"""Content entries: discover folders, read each language file, merge entry-wide fields.
+
+`discover()` and `read_version()` do the I/O; `parse_version()` and `make_entry()` are pure.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import langcodes
+
+from . import frontmatter
+from .errors import Diagnostics
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Editors leave these beside the files being edited (vim, emacs, JetBrains, macOS, …).
+_TEMP_RE = re.compile(r"(^\.|~$|^#.*#$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
+
+
+@dataclass(frozen=True)
+class EntrySource:
+    """An entry folder as found on disk: its language files and its asset files."""
+
+    slug: str
+    path: Path
+    files: tuple[tuple[str, Path], ...]  # (language tag, file), sorted by tag
+    assets: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language of an entry: front matter values, with their lines, and the Markdown body."""
+
+    lang: str
+    path: Path
+    meta: dict[str, Any]
+    lines: dict[str, int]  # front-matter key → file line
+    body: str
+    body_line: int
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title", "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An article in all its languages, with the entry-wide fields merged from its files."""
+
+    slug: str
+    path: Path
+    versions: tuple[Version, ...]  # in the site's language order
+    original: str  # language the others were translated from (or the first one)
+    date: dt.date | None = None
+    authors: tuple[str, ...] = ()
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    mode: str | None = None
+    pair: tuple[str, str] | None = None
+    related: tuple[str, ...] = ()
+    assets: tuple[Path, ...] = field(default=())
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        return tuple(v.lang for v in self.versions)
+
+    def version(self, lang: str) -> Version:
+        return next(v for v in self.versions if v.lang == lang)
+
+
+def is_ignored(name: str) -> bool:
+    """Dotfiles and editor temp files are never content."""
+    return bool(_TEMP_RE.search(name))
+
+
+def normalize_lang(name: str) -> str | None:
+    """The canonical BCP 47 casing of a file stem (`zh-hant` → `zh-Hant`), None if not a tag.
+
+    The language subtag must be a real ISO 639 code: `en_US` and `english` are not tags.
+    """
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", name):
+        return None
+    if not langcodes.tag_is_valid(name):
+        return None
+    language = name.split("-")[0].lower()
+    if langcodes.Language.get(language).is_valid() is False:
+        return None
+    parts = name.split("-")
+    out = [language]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
+    """Every entry folder under `content_dir`, sorted by slug; bad names are reported."""
+    if not content_dir.is_dir():
+        diags.error(content_dir, None, "content folder not found",
+                    hint="create it, or point --content at your entries")
+        return []
+    sources: list[EntrySource] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(content_dir.iterdir(), key=lambda p: p.name):
+        if is_ignored(path.name):
+            continue
+        if not path.is_dir():
+            if path.suffix == ".md":
+                diags.warning(path, None, "Markdown file outside an entry folder is ignored",
+                              hint=f"move it to {content_dir.name}/<slug>/<lang>.md")
+            continue
+        if not _inside(path, content_dir):
+            diags.error(path, None, "entry folder is a link to outside the content folder")
+            continue
+        twin = unicodedata.normalize("NFC", path.name).casefold()
+        if twin in seen:
+            diags.error(path, None, f"entry folder name collides with `{seen[twin].name}` "
+                        "(they differ only in case or Unicode normalisation)")
+            continue
+        seen[twin] = path
+        if not SLUG_RE.match(path.name):
+            diags.error(path, None, f"invalid entry folder name `{path.name}`",
+                        hint="use lowercase ASCII letters, digits and hyphens, e.g. "
+                        f"`{_slugify(path.name)}`")
+            continue
+        source = _entry_source(path, content_dir, diags)
+        if source:
+            sources.append(source)
+    return sources
+
+
+def _slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "my-entry"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntrySource | None:
+    files: dict[str, Path] = {}
+    assets: list[Path] = []
+    for path in _walk(folder, diags):
+        if not _inside(path, folder):
+            diags.error(path, None, "file is a link to outside its entry folder",
+                        hint="copy the file into the entry folder instead of linking to it")
+            continue
+        if not path.is_file():
+            diags.error(path, None, "not a regular file (a pipe, socket or device?)")
+            continue
+        if path.parent == folder and path.suffix.lower() in (".md", ".markdown"):
+            _add_language_file(path, files, diags)
+        else:
+            assets.append(path)
+    if not files:
+        diags.error(folder, None, "entry has no language file",
+                    hint="add one Markdown file per language, such as en.md and zh.md")
+        return None
+    return EntrySource(folder.name, folder, tuple(sorted(files.items())), tuple(assets))
+
+
+def _add_language_file(path: Path, files: dict[str, Path], diags: Diagnostics) -> None:
+    lang = normalize_lang(path.stem) if path.suffix == ".md" else None
+    if lang is None:
+        diags.error(path, None, f"`{path.name}` is not named after a language",
+                    hint="name each file <lang>.md with a BCP 47 tag such as en.md, zh.md, "
+                    "zh-Hant.md, ja.md")
+    elif lang in files:
+        diags.error(path, None, f"two files for language `{lang}`: {files[lang].name} and "
+                    f"{path.name}")
+    else:
+        files[lang] = path
+
+
+def _walk(folder: Path, diags: Diagnostics) -> Iterable[Path]:
+    """Files below an entry folder in a stable order, skipping hidden and temp files.
+
+    Linked folders are not followed: one pointing outside the entry would publish foreign files.
+    """
+    for root, dirs, names in os.walk(folder):
+        for name in sorted(d for d in dirs if (Path(root) / d).is_symlink()):
+            if not is_ignored(name):
+                diags.error(Path(root) / name, None, "folder is a link; links to folders are "
+                            "not followed", hint="move the files into the entry folder")
+        dirs[:] = sorted(d for d in dirs if not is_ignored(d) and not (Path(root) / d).is_symlink())
+        for name in sorted(names):
+            if not is_ignored(name):
+                yield Path(root) / name
+
+
+def link_problem(url: str, image: bool, entry_dir: Path,
+                 content_dir: Path) -> tuple[str, str] | None:
+    """Why a relative link or image in an entry is wrong: ("error" | "warning", message), or None.
+
+    Targets must stay inside the content folder (no `../../etc/passwd`, no absolute paths, no
+    links resolving outside); a missing image is a warning. Never raises on odd URLs.
+    """
+    what = "image" if image else "link"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ("error", f"{what} `{url}` is not a valid URL")
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    target_text = unquote(parts.path)
+    if "\0" in target_text:
+        return ("error", f"{what} `{url}` contains a NUL byte")
+    if target_text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", target_text):
+        return ("error", f"{what} `{url}` is an absolute path; use a path relative to the "
+                "entry folder so it works under any base URL")
+    try:
+        target = (entry_dir / target_text).resolve()
+        inside = target.is_relative_to(content_dir.resolve())
+        found = target.is_file()
+    except (OSError, ValueError, RuntimeError):  # too long, a link loop, …
+        return ("error", f"{what} `{url}` cannot be resolved to a file")
+    if not inside:
+        return ("error", f"{what} `{url}` points outside the content folder")
+    if image and not found:
+        return ("warning", f"image `{url}` not found in {entry_dir.name}/")
+    return None
+
+
+def read_version(lang: str, path: Path, diags: Diagnostics) -> Version | None:
+    """Read one language file (strict UTF-8; BOM and CRLF accepted) and parse it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        diags.error(path, None, f"cannot read file: {exc.strerror}")
+        return None
+    text = decode(data, path, diags)
+    return None if text is None else parse_version(lang, path, text, diags)
+
+
+def decode(data: bytes, path: Path, diags: Diagnostics) -> str | None:
+    """UTF-8 text with the BOM dropped and line ends normalised; invalid bytes are located."""
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = bom + exc.start
+        before = data[bom:start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        line, col = before.count(b"\n") + 1, len(before) - before.rfind(b"\n")
+        utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        diags.error(path, line, f"invalid UTF-8 (byte 0x{data[start]:02x} at offset {start})",
+                    col=col, hint="the file is UTF-16: re-save it as UTF-8" if utf16
+                    else "re-save the file as UTF-8")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_version(lang: str, path: Path, text: str, diags: Diagnostics) -> Version | None:
+    """Front matter and body of one language file; pure."""
+    split = frontmatter.split(text, path, diags)
+    if split is None:
+        return None
+    fields = frontmatter.load(split, path, diags)
+    if fields is None:
+        return None
+    meta = frontmatter.check(fields, path, diags)
+    if "title" not in meta:
+        return None
+    lines = {key: f.line for key, f in fields.items()}
+    return Version(lang, path, meta, lines, split.body, split.body_line)
+
+
+def make_entry(source: EntrySource, versions: list[Version], lang_order: list[str],
+               diags: Diagnostics) -> Entry | None:
+    """Merge entry-wide fields (they must agree across files) and pick the original language."""
+    if not versions:
+        return None
+    rank = {lang: i for i, lang in enumerate(lang_order)}
+    versions = sorted(versions, key=lambda v: (rank.get(v.lang, len(rank)), v.lang))
+    shared = _merge_entry_fields(versions, diags)
+    originals = [v for v in versions if v.meta.get("original")]
+    for extra in originals[1:]:
+        diags.error(extra.path, extra.lines["original"], "`original: true` is set in more than "
+                    f"one language (also in {originals[0].path.name})")
+    original = originals[0].lang if originals else versions[0].lang
+    pair = _check_pair(shared.get("pair"), versions, diags)
+    return Entry(
+        slug=source.slug, path=source.path, versions=tuple(versions), original=original,
+        date=shared.get("date"), authors=shared.get("author", ()), source=shared.get("source"),
+        tags=shared.get("tags", ()), draft=shared.get("draft", False), mode=shared.get("mode"),
+        pair=pair, related=shared.get("related", ()), assets=source.assets,
+    )
+
+
+def _merge_entry_fields(versions: list[Version], diags: Diagnostics) -> dict[str, Any]:
+    shared: dict[str, Any] = {}
+    where: dict[str, Version] = {}
+    for version in versions:
+        for key in frontmatter.ENTRY_FIELDS:
+            if key not in version.meta:
+                continue
+            value = version.meta[key]
+            if key in shared and shared[key] != value:
+                first = where[key]
+                diags.error(version.path, version.lines[key],
+                            f"`{key}` differs from {first.path.name}:{first.lines[key]}",
+                            hint="entry-wide fields must agree; write them in one file only")
+            elif key not in shared:
+                shared[key], where[key] = value, version
+    return shared
+
+
+def _check_pair(pair: tuple[str, str] | None, versions: list[Version],
+                diags: Diagnostics) -> tuple[str, str] | None:
+    langs = {v.lang for v in versions}
+    if not pair or set(pair) <= langs:
+        return pair
+    holder = next(v for v in versions if "pair" in v.meta)
+    diags.error(holder.path, holder.lines["pair"], "`pair` names a language this entry "
+                f"does not have (it has {', '.join(sorted(langs))})")
+    return None

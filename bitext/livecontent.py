@@ -1,0 +1,128 @@
+"""The content folder in memory for the dev server: entry sources and parsed entries.
+
+Each entry is parsed once and kept, with the diagnostics its parse produced, until its folder
+changes; the content folder is discovered again only when its listing changed (an entry added,
+removed or renamed), else only the folders the watcher named are looked at again.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import content
+from .assemble import ParsedEntry
+from .config import SiteConfig
+from .content import EntrySource, discover, is_ignored
+from .errors import Diagnostic, Diagnostics
+from .livewrite import stamp
+from .markup import Document
+from .pipeline import Parsers, parse_entry
+
+BLANK = Document((), "")
+# One folder's discovery, when content/'s listing did not change (else: `discover` again).
+_entry_source = getattr(content, "_entry_source", None)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One entry folder's parse, kept until its files change."""
+
+    key: tuple
+    item: ParsedEntry | None
+    light: ParsedEntry | None  # the same entry without its text: cheap to assemble
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class EntryMemo:
+    """Sources and parses of every entry, refreshed for what changed."""
+
+    def __init__(self) -> None:
+        self._parsers = Parsers()
+        self._listing: tuple | None = None
+        self._sources: dict[str, EntrySource] = {}
+        self._scan_diags: dict[str, tuple[Diagnostic, ...]] = {}
+        self._parsed: dict[str, Parsed] = {}
+
+    def forget(self) -> None:
+        """Parse everything again next time (the settings changed how entries are read)."""
+        self._parsed.clear()
+
+    def refresh(self, config: SiteConfig, dirty: set[str] | None,
+                diags: Diagnostics) -> tuple[list[Parsed], bool]:
+        """Every entry that parsed, and whether content/ was discovered afresh; `dirty` names
+        the folders that changed (None: look at all). All their diagnostics go to `diags`."""
+        rescanned = self._scan(config.content_dir, dirty, diags)
+        return self._parse(config, dirty or set(), rescanned, diags), rescanned
+
+    def _scan(self, folder: Path, dirty: Iterable[str] | None, diags: Diagnostics) -> bool:
+        """Entry sources: a full discovery (True) when content/'s listing changed, else only
+        the dirty folders are looked at again."""
+        listing = _listing(folder)
+        names = {name for name, *_ in listing or ()}
+        stale = set() if dirty is None else {name for name in dirty if name in names}
+        full = (dirty is None or listing != self._listing or not stale <= self._sources.keys()
+                or _entry_source is None)
+        if full:
+            found = Diagnostics()
+            self._sources = {source.slug: source for source in discover(folder, found)}
+            self._scan_diags = _by_folder(found.items, folder)
+            self._listing = listing
+        for name in sorted(stale) if not full else ():
+            found = Diagnostics()
+            source = _entry_source(folder / name, folder, found)
+            self._scan_diags[name] = tuple(found.items)
+            if source is None:
+                del self._sources[name]
+            else:
+                self._sources[name] = source
+        for items in self._scan_diags.values():
+            diags.extend(items)
+        return full
+
+    def _parse(self, config: SiteConfig, dirty: set[str], rescanned: bool,
+               diags: Diagnostics) -> list[Parsed]:
+        """Parsed entries: the dirty ones parsed again, and after a full discovery those whose
+        files differ from the memo's (an entry renamed back, a folder moved in)."""
+        kept: dict[str, Parsed] = {}
+        for slug, source in self._sources.items():
+            memo = self._parsed.get(slug)
+            if memo is None or slug in dirty or (rescanned and memo.key != _key(source)):
+                memo = self._parse_one(config, source)
+            kept[slug] = memo
+            diags.extend(memo.diagnostics)
+        self._parsed = kept
+        return [memo for memo in kept.values() if memo.item is not None]
+
+    def _parse_one(self, config: SiteConfig, source: EntrySource) -> Parsed:
+        found = Diagnostics()
+        item = parse_entry(source, config, self._parsers, found)
+        light = None if item is None else ParsedEntry(
+            item.entry, {lang: BLANK for lang in item.docs}, ())
+        return Parsed(_key(source), item, light, tuple(found.items))
+
+
+def _listing(folder: Path) -> tuple | None:
+    try:
+        with os.scandir(folder) as items:
+            return tuple(sorted((item.name, item.is_dir(), item.is_symlink()) for item in items
+                                if not is_ignored(item.name)))
+    except OSError:
+        return None
+
+
+def _by_folder(items: Iterable[Diagnostic], folder: Path) -> dict[str, tuple[Diagnostic, ...]]:
+    """Discovery diagnostics grouped by entry folder, so one folder's can be replaced alone."""
+    groups: dict[str, list[Diagnostic]] = {}
+    for diag in items:
+        path = diag.location.path
+        name = path.relative_to(folder).parts[0] if path.is_relative_to(folder) \
+            and path != folder else ""
+        groups.setdefault(name, []).append(diag)
+    return {name: tuple(group) for name, group in groups.items()}
+
+
+def _key(source: EntrySource) -> tuple:
+    """What an entry's parse depends on: its files as found, and their sizes and times."""
+    return (source, tuple(stamp(path) for _, path in source.files))

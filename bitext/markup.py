@@ -1,0 +1,256 @@
+"""Markdown → top-level blocks, each with its HTML, plain text and source lines.
+
+The top-level blocks of a body (paragraph, heading, list, block quote, code, table, …) are the
+units of alignment. Footnote definitions are not blocks: the footnote plugin gathers them into
+one notes section rendered after the aligned text.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .sanitize import sanitize_html
+
+# A writer pins the alignment with an HTML comment on its own line before a block:
+# `<!-- seg -->` starts a new segment there; `<!-- seg: name -->` starts the segment `name`,
+# which must start at the block carrying the same name in every other language.
+PIN_RE = re.compile(r"^<!--\s*seg(?:\s*:\s*(?P<name>[\w.-]+))?\s*-->\s*$", re.IGNORECASE)
+COMMENT_RE = re.compile(r"^\s*<!--.*?-->\s*$", re.DOTALL)
+
+# Tokens whose text counts for length and reading time.
+_TEXT_TOKENS = {"text", "code_inline"}
+_BREAK_TOKENS = {"softbreak", "hardbreak"}
+_ALIGN_STYLE_RE = re.compile(r"text-align:\s*(left|right|center);?")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A URL written in the Markdown (link or image) and the file line it is on."""
+
+    url: str
+    line: int
+    image: bool
+
+
+@dataclass(frozen=True)
+class Block:
+    """One top-level block of a language version, ready to render and to align."""
+
+    index: int  # 0-based position among the version's blocks
+    # paragraph, heading, bullet_list, ordered_list, blockquote, fence, code, table, hr, html
+    kind: str
+    html: str
+    text: str  # plain text (inline markup stripped), for lengths and anchors
+    line: int  # 1-based first line in the file
+    end_line: int  # 1-based last line in the file
+    level: int = 0  # heading level, else 0
+    items: int = 0  # number of list items or table rows, else 0
+    pin: str | None = None  # alignment pin written before the block ("" for an unnamed pin)
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A rendered language version: its blocks and its footnotes section (may be empty)."""
+
+    blocks: tuple[Block, ...]
+    footnotes_html: str
+
+
+def make_markdown(lang: str) -> MarkdownIt:
+    """A CommonMark parser with tables, strikethrough, footnotes, Pygments and heading anchors.
+
+    Heading ids are prefixed with the language, so two columns on one page never share an id.
+    """
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "highlight": _highlight})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6,
+           slug_func=lambda title: f"{lang.lower()}-{slugify(title) or 'section'}")
+    md.options["langPrefix"] = "language-"
+    md.core.ruler.push("align_classes", _align_classes)
+    return md
+
+
+def _align_classes(state: StateCore) -> None:
+    """Table cell alignment as `class="align-left"`: the CSP (`style-src 'self'`) drops styles."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            match = _ALIGN_STYLE_RE.fullmatch(str(token.attrGet("style") or ""))
+            if match:
+                del token.attrs["style"]
+                token.attrJoin("class", f"align-{match.group(1)}")
+
+
+def _highlight(code: str, lang_name: str, _attrs: str) -> str:
+    """Pygments spans for a fenced block; markdown-it wraps them in <pre><code>."""
+    if not lang_name:
+        return ""
+    try:
+        lexer = get_lexer_by_name(lang_name)
+    except ClassNotFound:
+        return ""
+    return pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
+
+
+def pygments_css(light_style: str, dark_style: str) -> str:
+    """Code colours for light and dark themes, scoped to code blocks inside the text."""
+    light = HtmlFormatter(style=light_style).get_style_defs(".cell pre")
+    dark = HtmlFormatter(style=dark_style).get_style_defs(".cell pre")
+    dark_scoped = "\n".join(f"[data-theme=dark] {rule}" for rule in dark.splitlines()
+                            if rule.startswith(".cell"))
+    dark_auto = "\n".join(f":root:not([data-theme=light]) {rule}" for rule in dark.splitlines()
+                          if rule.startswith(".cell"))
+    return (f"{_strip_bg(light)}\n{_strip_bg(dark_scoped)}\n"
+            f"@media (prefers-color-scheme: dark) {{\n{_strip_bg(dark_auto)}\n}}\n")
+
+
+def _strip_bg(css: str) -> str:
+    # The page's own colours frame the code; Pygments' background would fight them.
+    return "\n".join(line for line in css.splitlines() if "{ background" not in line
+                     and "pre { line-height" not in line)
+
+
+def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Document:
+    """Parse a body and cut it into top-level blocks; `body_line` is the body's first file line."""
+    env: dict = {"docId": lang.lower()}
+    tokens = md.parse(body, env)
+    blocks: list[Block] = []
+    footnotes = ""
+    pin: str | None = None
+    for group in _top_level_groups(tokens):
+        head = group[0]
+        if head.type == "footnote_block_open":
+            footnotes = md.renderer.render(group, md.options, env)
+            if _has_html(group):  # raw HTML in a footnote goes through the sanitizer too
+                footnotes = sanitize_html(footnotes)
+            continue
+        if head.type == "html_block" and COMMENT_RE.match(head.content):
+            match = PIN_RE.match(head.content.strip())
+            if match:
+                pin = match.group("name") or ""
+            continue  # a comment renders nothing, so it is no block
+        blocks.append(_make_block(md, group, env, len(blocks), body_line, pin))
+        pin = None
+    return Document(tuple(blocks), footnotes)
+
+
+def _top_level_groups(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Split a token stream at level 0: each group is one top-level block."""
+    groups: list[list[Token]] = []
+    depth = 0
+    for token in tokens:
+        if depth == 0:
+            groups.append([])
+        groups[-1].append(token)
+        depth += token.nesting
+    return groups
+
+
+def _make_block(md: MarkdownIt, group: list[Token], env: dict, index: int, body_line: int,
+                pin: str | None) -> Block:
+    head = group[0]
+    start, end = head.map or (0, 1)
+    html = md.renderer.render(group, md.options, env)
+    if _has_html(group):
+        html = sanitize_html(html)
+    return Block(
+        index=index,
+        kind=_kind(head),
+        html=html,
+        text=_plain_text(group),
+        line=body_line + start,
+        end_line=body_line + max(end - 1, start),
+        level=int(head.tag[1]) if head.type == "heading_open" else 0,
+        items=_count_items(group),
+        pin=pin,
+        links=tuple(_links(group, body_line)),
+    )
+
+
+def _has_html(group: list[Token]) -> bool:
+    """Whether a block holds raw HTML anywhere (markdown-it's own output needs no sanitising)."""
+    return any(t.type.startswith("html") or any(c.type == "html_inline" for c in t.children or ())
+               for t in group)
+
+
+def _kind(head: Token) -> str:
+    kind = head.type.removesuffix("_open")
+    return {"code_block": "code", "html_block": "html"}.get(kind, kind)
+
+
+def _count_items(group: list[Token]) -> int:
+    head = group[0]
+    if head.type in ("bullet_list_open", "ordered_list_open"):
+        return sum(1 for t in group if t.type == "list_item_open" and t.level == 1)
+    if head.type == "table_open":
+        return sum(1 for t in group if t.type == "tr_open")
+    return 0
+
+
+def _plain_text(group: list[Token]) -> str:
+    parts: list[str] = []
+    for token in group:
+        if token.type in ("fence", "code_block"):
+            parts.append(token.content)
+        elif token.type == "inline":
+            for child in token.children or ():
+                if child.type in _TEXT_TOKENS:
+                    parts.append(child.content)
+                elif child.type in _BREAK_TOKENS:
+                    parts.append(" ")
+                elif child.type == "image":
+                    parts.append(child.content)
+            parts.append("\n")
+    return "".join(parts).strip()
+
+
+def _links(group: list[Token], body_line: int) -> list[Link]:
+    """Every URL of a block: Markdown links and images, and href/src in its raw HTML."""
+    links: list[Link] = []
+    for token in group:
+        line = body_line + (token.map[0] if token.map else 0)
+        if token.type == "html_block":
+            links += [Link(url, line, image) for url, image in _html_urls(token.content)]
+        if token.type != "inline":
+            continue
+        for child in token.children or ():
+            if child.type == "link_open":
+                links.append(Link(str(child.attrGet("href") or ""), line, False))
+            elif child.type == "image":
+                links.append(Link(str(child.attrGet("src") or ""), line, True))
+            elif child.type == "html_inline":
+                links += [Link(url, line, image) for url, image in _html_urls(child.content)]
+    return links
+
+
+class _UrlParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.urls.append((value.strip(), tag == "img"))
+
+
+def _html_urls(html: str) -> list[tuple[str, bool]]:
+    """(url, is_image) for each href and src written in raw HTML."""
+    parser = _UrlParser()
+    parser.feed(html)
+    parser.close()
+    return parser.urls

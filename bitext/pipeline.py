@@ -1,0 +1,121 @@
+"""The build as a script of stages: config → content → markup → align → assemble → render → output.
+
+`build()` runs them through a `BuildSession` (session.py), which skips what its cache says is
+unchanged and spreads the per-entry work over every core (workers.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import SiteConfig
+from .content import EntrySource, discover, link_problem, make_entry, read_version
+from .errors import Diagnostics
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from .assemble import ParsedEntry
+    from .markup import Document, Link
+    from .output import PublishReport
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the one summary line the command prints."""
+
+    entries: int = 0
+    pages: int = 0
+    languages: int = 0
+    seconds: float = 0.0
+    published: PublishReport | None = None
+    parsed: list[ParsedEntry] = field(default_factory=list)  # filled when `write` is False
+    rendered: int = 0  # pages rendered this time (the others were up to date)
+    written: tuple = ()  # output paths written or removed, for live reload
+
+
+@dataclass
+class Parsers:
+    """One Markdown parser per language (heading ids carry the language), made on first use."""
+
+    by_lang: dict[str, MarkdownIt] = field(default_factory=dict)
+
+    def __call__(self, lang: str) -> MarkdownIt:
+        if lang not in self.by_lang:
+            from .markup import make_markdown
+
+            self.by_lang[lang] = make_markdown(lang)
+        return self.by_lang[lang]
+
+
+def load_entries(config: SiteConfig, diags: Diagnostics,
+                 parsers: Parsers | None = None) -> list[ParsedEntry]:
+    """Discover, read, parse and align every entry; problems go to `diags`."""
+    parsers = parsers or Parsers()
+    return [parsed for source in discover(config.content_dir, diags)
+            if (parsed := parse_entry(source, config, parsers, diags))]
+
+
+def parse_entry(source: EntrySource, config: SiteConfig, parsers: Parsers,
+                diags: Diagnostics) -> ParsedEntry | None:
+    """One entry, from its files to its aligned documents."""
+    from .align import align
+    from .assemble import ParsedEntry
+    from .markup import to_document
+
+    versions = [v for lang, path in source.files if (v := read_version(lang, path, diags))]
+    if len(versions) < len(source.files):
+        return None
+    entry = make_entry(source, versions, list(config.languages), diags)
+    if entry is None:
+        return None
+    docs = {v.lang: to_document(parsers(v.lang), v.body, v.body_line, v.lang)
+            for v in entry.versions}
+    for version in entry.versions:
+        _check_links(docs[version.lang], version.path, source.path, config.content_dir, diags)
+    segments = align({lang: doc.blocks for lang, doc in docs.items()}, entry.original)
+    return ParsedEntry(entry, docs, segments)
+
+
+def _check_links(doc: Document, path: Path, entry_dir: Path, content_dir: Path,
+                 diags: Diagnostics) -> None:
+    """Relative links and images must stay inside the content folder; missing images warn."""
+    for link in (link for block in doc.blocks for link in block.links):
+        problem = _link_problem(link, entry_dir, content_dir)
+        if problem:
+            severity, message = problem
+            getattr(diags, severity)(path, link.line, message)
+
+
+def _link_problem(link: Link, entry_dir: Path, content_dir: Path) -> tuple[str, str] | None:
+    # The rule lives in content.link_problem (security engineer): it never raises on odd URLs.
+    return link_problem(link.url, link.image, entry_dir, content_dir)
+
+
+def block_count_warnings(parsed: list[ParsedEntry], diags: Diagnostics) -> None:
+    """`check` tells the writer where languages have different numbers of blocks."""
+    for item in parsed:
+        counts = {lang: len(doc.blocks) for lang, doc in item.docs.items()}
+        if len(set(counts.values())) > 1:
+            original = item.entry.version(item.entry.original)
+            detail = ", ".join(f"{item.entry.version(lang).path.name}: {n}"
+                               for lang, n in counts.items())
+            diags.warning(original.path, None, f"languages have different numbers of blocks "
+                          f"({detail})")
+
+
+def build(config: SiteConfig, diags: Diagnostics, *, write: bool = True,
+          progress: Callable[[int, int], None] | None = None, cache_dir: Path | None = None,
+          use_cache: bool = True, search: bool = True) -> BuildReport:
+    """Build the whole site; writes it only when every stage succeeded and `write` is set.
+
+    The cache lives in `cache_dir` (default: `.cache/` in the project folder); `use_cache=False`
+    neither reads nor writes it. `search=False` skips the Pagefind index.
+    """
+    from .session import BuildSession
+
+    folder = (cache_dir or config.root / ".cache") if use_cache else None
+    return BuildSession(config, folder).build(diags, write=write, progress=progress,
+                                              search=search)

@@ -1,0 +1,213 @@
+"""Templates → bytes: a Jinja environment (autoescape, StrictUndefined) and the site's files.
+
+Never computes URLs (assemble does) and never writes (output does): it returns OutputFiles.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import json
+import traceback
+from collections.abc import Container, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+import yaml
+from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
+from markupsafe import Markup
+
+from .assemble import ArticlePage, ListPage, SiteModel
+from .config import SiteConfig
+from .errors import Diagnostics
+from .markup import pygments_css
+from .publish import page_meta, site_files
+
+STRINGS_FILE = "i18n.yaml"
+INLINE_SCRIPT = "inline.js"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site: its path below the output folder and its bytes."""
+
+    path: PurePosixPath
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Theme:
+    """What the templates share: the Jinja environment, chrome strings, the inline script."""
+
+    env: jinja2.Environment
+    strings: Mapping[str, Mapping[str, str]]
+    inline_js: str
+    csp: str
+
+
+def make_theme(config: SiteConfig, diags: Diagnostics) -> Theme | None:
+    """Load templates, the strings table and the inline script; report template errors."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(config.templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    strings = _load_strings(config.templates_dir / STRINGS_FILE, diags)
+    try:
+        inline_js = (config.templates_dir / INLINE_SCRIPT).read_text(encoding="utf-8").strip()
+    except OSError:
+        inline_js = ""
+    digest = base64.b64encode(hashlib.sha256(inline_js.encode()).digest()).decode()
+    # 'wasm-unsafe-eval': Pagefind's search compiles WebAssembly on the page when its worker
+    # is unavailable or slow to start; it allows WebAssembly only, not JavaScript eval.
+    csp = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' " + f"'sha256-{digest}'; "
+           "style-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
+           "object-src 'none'; base-uri 'self'; form-action 'self'")
+    _check_templates(env, config, diags)
+    return None if strings is None else Theme(env, strings, inline_js, csp)
+
+
+def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError:
+        diags.error(path, None, "missing the interface strings table")
+        return None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        diags.error(path, line, f"invalid YAML: {exc.problem}")
+        return None
+    if not isinstance(data, dict) or "en" not in data:
+        diags.error(path, 1, "the strings table must map languages to strings, with `en` complete")
+        return None
+    return {str(lang): {str(k): str(v) for k, v in table.items()} for lang, table in data.items()}
+
+
+def _check_templates(env: jinja2.Environment, config: SiteConfig, diags: Diagnostics) -> None:
+    """Compile every template up front, so a syntax error is reported once, at its line."""
+    for name in sorted(env.list_templates(extensions=["html", "xml", "txt"])):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            diags.error(config.templates_dir / name, exc.lineno, f"template syntax error: {exc.message}")
+        except UnicodeDecodeError as exc:
+            diags.error(config.templates_dir / name, None, "template is not valid UTF-8 "
+                        f"(byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                        hint="re-save the file as UTF-8")
+
+
+def ui_table(strings: Mapping[str, Mapping[str, str]], lang: str) -> dict[str, str]:
+    """The strings for one interface language: its own, then its family's, then English."""
+    table = dict(strings["en"])
+    base = lang.split("-")[0]
+    table.update(strings.get(base, {}))
+    table.update(strings.get(lang, {}))
+    return table
+
+
+def long_date(iso: str | None, lang: str) -> str:
+    """`2026-05-07` as the reader's locale writes it: May 7, 2026 · 2026年5月7日."""
+    if not iso:
+        return ""
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale("en")
+    return format_date(dt.date.fromisoformat(iso), "long", locale=locale)
+
+
+def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
+                diags: Diagnostics, only: Container[PurePosixPath] | None = None
+                ) -> Iterator[OutputFile]:
+    """Every generated file of the site (pages, shared assets); assets are copied by output.
+
+    `only` limits the article and list pages rendered to those output paths (the dev server
+    re-renders what changed); the other files are always made, from the whole model.
+    """
+    ui = model.languages[0] if model.languages else "en"
+    common = _common(model, config, theme, ui)
+    for page in model.articles:
+        if only is None or page.output in only:
+            yield from _render(theme, "article.html", page.output, diags, page=page, **common,
+                               page_lang=page.entry.original)
+    for page in model.lists:
+        if only is None or page.output in only:
+            yield from _render(theme, "list.html", page.output, diags, page=page, **common,
+                               page_lang=ui)
+    yield from _render(theme, "404.html", PurePosixPath("404.html"), diags, page=None, **common,
+                       page_lang=ui)
+    yield OutputFile(PurePosixPath(".nojekyll"), b"")
+    yield OutputFile(PurePosixPath("assets/code.css"),
+                     pygments_css(config.code_light, config.code_dark).encode())
+    yield OutputFile(PurePosixPath("assets/i18n.js"), _strings_js(theme, model).encode())
+    # Feeds, sitemap and robots.txt: site-wide, so always from the whole model.
+    yield from (OutputFile(path, data) for path, data in site_files(model, config))
+
+
+def render_pages(pages: Iterable[ArticlePage | ListPage], site: SiteModel, config: SiteConfig,
+                 theme: Theme, diags: Diagnostics) -> Iterator[OutputFile]:
+    """Just these pages, with `site` as the templates' `site` (pipeline: one page per worker)."""
+    ui = site.languages[0] if site.languages else "en"
+    common = _common(site, config, theme, ui)
+    for page in pages:
+        article = isinstance(page, ArticlePage)
+        yield from _render(theme, "article.html" if article else "list.html", page.output, diags,
+                           page=page, **common, page_lang=page.entry.original if article else ui)
+
+
+def _common(model: SiteModel, config: SiteConfig, theme: Theme, ui: str) -> dict[str, Any]:
+    return {
+        "site": model, "config": config, "ui": ui, "t": ui_table(theme.strings, ui),
+        "base": config.base_path, "csp": theme.csp, "inline_js": Markup(theme.inline_js),
+        "ui_langs": _ui_langs(model, theme),
+        "page_meta": functools.partial(page_meta, model=model, config=config),
+    }
+
+
+def _ui_langs(model: SiteModel, theme: Theme) -> list[tuple[str, str]]:
+    """Interface languages offered: the site's languages, each with its own name."""
+    langs = [lang for lang in model.languages] or ["en"]
+    return [(lang, ui_table(theme.strings, lang)["lang_name"] if (
+        lang in theme.strings or lang.split("-")[0] in theme.strings) else model.labels.get(lang, lang))
+        for lang in langs]
+
+
+def _strings_js(theme: Theme, model: SiteModel) -> str:
+    tables = {lang: ui_table(theme.strings, lang) for lang, _ in _ui_langs(model, theme)}
+    data = json.dumps(tables, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return f"window.BITEXT_I18N={data};\n"
+
+
+def _render(theme: Theme, name: str, path: PurePosixPath, diags: Diagnostics,
+            **context: Any) -> Iterator[OutputFile]:
+    try:
+        html = theme.env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        diags.error(Path(exc.filename or name), exc.lineno, f"template syntax error: {exc.message}")
+        return
+    except Exception as exc:  # TemplateError, or `1 / 0` and the like in a template: located
+        where, line = _template_frame(exc, name)
+        what = exc if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+        diags.error(where, line, f"template error while rendering {path}: {what}")
+        return
+    yield OutputFile(path, html.encode("utf-8"))
+
+
+def _template_frame(exc: BaseException, name: str) -> tuple[Path, int | None]:
+    """The innermost template line in the traceback (Jinja maps frames to template lines)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return Path(frame.filename), frame.lineno
+    return Path(name), None
+
+
+def page_langs(page: ArticlePage | ListPage | None) -> list[str]:
+    return [info.lang for info in page.langs] if isinstance(page, ArticlePage) else []

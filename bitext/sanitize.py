@@ -1,0 +1,60 @@
+"""Allow-list sanitising of raw HTML written in Markdown (through nh3, the Ammonia binding).
+
+Only blocks that contain raw HTML pass through here: markdown-it's own output is already safe
+(it escapes text and refuses javascript:, vbscript:, file: and non-image data: URLs).
+"""
+from __future__ import annotations
+
+import re
+
+import nh3
+
+# What markdown-it and Pygments emit, plus harmless markup writers use in translations.
+TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "cite", "code", "data", "dd", "del",
+    "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt",
+    "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+}
+GLOBAL_ATTRIBUTES = {"class", "id", "lang", "dir", "title"}
+ATTRIBUTES = {
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "ol": {"start", "reversed", "type"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "data": {"value"},
+    "abbr": {"title"},
+    "details": {"open"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "data"}
+# Images may be inline data; anything else carrying data: could run script when opened.
+_IMAGE_DATA_RE = re.compile(r"^data:image/(?:png|jpe?g|gif|webp|avif);", re.IGNORECASE)
+# Ids the page itself uses (segments, controls, footnotes) must not be claimable from content.
+_RESERVED_ID_RE = re.compile(
+    r"^(?:s\d+|[ab]-\d+|(?:m|pair|ui|theme|search|marks)-.*|"
+    r"main|marks|more|related-h|swap|tools|keys)$", re.IGNORECASE)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if value.lower().lstrip().startswith("data:"):
+        image = tag == "img" and attribute == "src" and _IMAGE_DATA_RE.match(value)
+        return value if image else None
+    if attribute == "id" and _RESERVED_ID_RE.match(value):
+        return None
+    return value
+
+
+def sanitize_html(html: str) -> str:
+    """Keep harmless markup, drop scripts, event handlers, styles and dangerous URLs."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes={"*": GLOBAL_ATTRIBUTES, **ATTRIBUTES},
+        url_schemes=URL_SCHEMES,
+        attribute_filter=_attribute_filter,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )

@@ -1,0 +1,418 @@
+"""A build session: the site between builds, rebuilt as cheaply as its changes allow.
+
+    session = BuildSession(config, cache_dir)   # cache_dir None: memory only (--no-cache)
+    report = session.build(diags)               # the CLI's `build`: one call
+    report = session.rebuild(paths, diags)      # the dev server: after files changed
+    session.config = fresh_config               # settings edited: the next build re-keys
+
+`build` and `rebuild` return a `pipeline.BuildReport` (`report.written`: the output paths
+written or removed, for live reload; `report.rendered`: pages rendered). Between builds the
+session keeps the cache's index and state in memory; entry records stay on disk (or in memory
+without a cache folder). `rebuild(paths)` reads those paths again even if their stat looks
+unchanged (an editor that restores mtimes); otherwise it is `build`. Not thread-safe: one
+build at a time.
+
+The stages, and what each skips:
+1. Fingerprint every input (generator code, settings, flags, stats of content, templates and
+   static files). Equal to the last published build's, and the output folder as it left it:
+   replay its diagnostics and stop (nothing imported, parsed or rendered).
+2. Discover entries; read the front matter of those whose files' digests changed (workers).
+3. Assemble the site from light entries (no text): URLs, order, tags, neighbours, related.
+4. Key every output: an article page by its entry's key, the light page (its neighbours,
+   related links, tags…) and the render environment (templates, settings, site languages and
+   tags); lists, feeds/sitemap/404/assets, search and copies likewise. Render the articles whose
+   key changed in the workers (parsing only entries without a cache record), the rest here.
+5. Write: when the output folder is what the last build left, patch it (changed files only);
+   else publish a fresh folder atomically. Save the new state.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+from . import workers
+from .cache import (
+    BuildCache,
+    Index,
+    State,
+    code_key,
+    config_key,
+    data_digest,
+    digest,
+    now_ns,
+    racy,
+    scan,
+    stat_of,
+)
+from .config import SiteConfig
+from .content import EntrySource, discover, link_problem
+from .errors import Diagnostic, Diagnostics
+from .pipeline import BuildReport, Parsers
+
+_WHOLE_SITE_RE = re.compile(r"\bsite\s*\.\s*(articles|lists|assets)\b")
+
+
+class BuildSession:
+    """The site between builds (see the module's docstring for the API)."""
+
+    def __init__(self, config: SiteConfig, cache_dir: Path | None,
+                 workers: int | None = None) -> None:
+        self.config = config
+        self.cache = BuildCache(cache_dir)
+        self.workers = workers
+        self._state: State | None = None
+        self._index: Index | None = None
+
+    def rebuild(self, changed: Iterable[Path], diags: Diagnostics, *, search: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> BuildReport:
+        """`build` after a file event: `changed` paths are read again whatever their stat."""
+        return self.build(diags, search=search, progress=progress, changed=tuple(changed) or
+                          (self.config.content_dir,))
+
+    def build(self, diags: Diagnostics, *, write: bool = True, search: bool = True,
+              progress: Callable[[int, int], None] | None = None,
+              changed: tuple[Path, ...] = ()) -> BuildReport:
+        """Bring the output folder up to date (or, without `write`, check everything)."""
+        started, first = time.perf_counter(), len(diags.items)
+        report = BuildReport()
+        if not self._cache_folder_ok(diags):
+            return report
+        state = self._state if self._state is not None else self.cache.load_state(diags)
+        code = code_key()
+        fingerprint, trusted = self._fingerprint(code, search, diags.strict)
+        if write and not changed and state.snapshot == fingerprint and self._intact(state):
+            diags.extend(state.diagnostics)
+            from .output import PublishReport
+
+            report.entries, report.pages, report.languages = state.counts
+            report.published = PublishReport(0, len(state.outputs))
+            report.seconds = time.perf_counter() - started
+            self._state = state
+            return report
+        run = _Run(self, diags, code, state, write, search and write, progress)
+        run.go(report, changed)
+        if write and report.published is not None:
+            self._state = State(fingerprint if trusted else None, str(self.config.out_dir),
+                                run.outputs, run.keys, tuple(diags.items[first:]),
+                                (report.entries, report.pages, report.languages))
+        elif write:
+            self._state = replace(state, snapshot=None)
+        self._index = run.index
+        self.cache.save(self._state, run.index)
+        self.cache.forget_records(run.dropped)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _cache_folder_ok(self, diags: Diagnostics) -> bool:
+        """The cache never goes inside (or around) the output or the content."""
+        folder = self.cache.folder
+        if folder is None:
+            return True
+        where, out = folder.resolve(), self.config.out_dir.resolve()
+        for name, path in (("output", out), ("content", self.config.content_dir.resolve())):
+            if where == path or where.is_relative_to(path) or path.is_relative_to(where):
+                diags.error(folder, None, f"the cache folder may not be inside, or contain, the "
+                            f"{name} folder", hint="use the default .cache/ or another folder")
+                return False
+        return True
+
+    def _fingerprint(self, code: str, search: bool, strict: bool) -> tuple[str, bool]:
+        """Every input of a build, by stat; trusted unless a file changed a moment ago."""
+        config, since = self.config, now_ns()
+        scans = [scan(config.content_dir), scan(config.templates_dir), scan(config.static_dir)]
+        trusted = not any(racy(stat, since) for found in scans for stat in found.values())
+        return digest(code, config_key(config), search, strict, str(config.out_dir),
+                      str(config.root), os.getcwd(), str(Path.home()), scans), trusted
+
+    def _intact(self, state: State) -> bool:
+        """True when the output folder holds exactly the files, stat for stat, we left there."""
+        if state.out_dir != str(self.config.out_dir) or not state.outputs:
+            return False
+        found = {rel: stat for rel, stat in scan(self.config.out_dir).items()
+                 if not rel.endswith("/")}
+        return found.keys() == state.outputs.keys() and all(
+            state.outputs[rel][0] == stat for rel, stat in found.items())
+
+
+class _Run:
+    """One build's working data; `go` is the list of stages."""
+
+    def __init__(self, session: BuildSession, diags: Diagnostics, code: str, state: State,
+                 write: bool, search: bool, progress: Callable[[int, int], None] | None) -> None:
+        self.session, self.config, self.cache = session, session.config, session.cache
+        self.diags, self.code, self.state = diags, code, state
+        self.write, self.search, self.progress = write, search, progress
+        self.index: Index | None = None
+        self.outputs: dict[str, tuple] = {}
+        self.keys: dict[str, str] = {}
+        self.dropped: set[str] = set()
+
+    def go(self, report: BuildReport, changed: tuple[Path, ...]) -> None:
+        from .assemble import assemble
+        from .output import check_out_dir
+        from .render import make_theme
+
+        config, diags = self.config, self.diags
+        if self.write and not check_out_dir(config.out_dir, config.content_dir, config.root,
+                                            diags):
+            return
+        theme = make_theme(config, diags)
+        index = self.session._index or self.cache.load_index(self.code, diags)
+        self.index = index = index if index.code == self.code else Index(self.code)
+        for path in changed:
+            _forget(index, path)
+        parse_key = digest(self.code, config.languages, str(config.content_dir))
+        job = workers.Job(config, parse_key, self.cache, theme=theme, parsers=Parsers())
+        summaries = self._summaries(job, discover(config.content_dir, diags))
+        model = assemble(config, [s.light for s in summaries.values() if s.light], diags)
+        report.entries, report.languages = len(model.articles), len(model.languages)
+        if theme is not None and not diags.has_errors():
+            _Render(self, job, summaries, model).go(report)
+
+    def _summaries(self, job: workers.Job,
+                   sources: list[EntrySource]) -> dict[str, workers.EntrySummary]:
+        """Each entry's summary: from the index when its files are unchanged, else read now."""
+        index, old = self.index, self.index.entries
+        found, todo = {}, []
+        for source in sources:
+            seen = [index.files.get(path) for _, path in source.files]
+            known = old.get(source.slug)
+            if known is not None and None not in seen and known.key == workers.entry_key(
+                    job.parse_key, source, [s[1] for s in seen]):
+                found[source.slug] = known
+            else:
+                todo.append(source)
+        for slug, summary, files in workers.run(job, "front", todo, self.session.workers):
+            found[slug] = summary
+            index.files.known.update((path, (stat, key)) for path, stat, key in files)
+        summaries = {source.slug: found[source.slug] for source in sources}
+        for summary in summaries.values():
+            replay(self.diags, summary.diagnostics)
+            if summary.light is not None and summary.links is not None:
+                check_links(summary, self.config, self.diags)
+        self.dropped = {s.key for s in old.values()} - {s.key for s in summaries.values()}
+        index.entries = summaries
+        return summaries
+
+
+class _Render:
+    """Stages 4 and 5: key every output, render what changed, write."""
+
+    def __init__(self, run: _Run, job: workers.Job, summaries: dict, model) -> None:
+        from .publish import FEED_LIMIT
+
+        self.run, self.summaries, self.model = run, summaries, model
+        self.config, self.diags, self.cache = run.config, run.diags, run.cache
+        env, whole = self._environment(model)
+        self.site = model if whole else replace(model, articles=(), lists=(), assets=())
+        feeds = set(p.entry.slug for p in model.articles[:FEED_LIMIT])
+        for lang in model.languages:
+            feeds.update([p.entry.slug for p in model.articles if lang in p.entry.langs]
+                         [:FEED_LIMIT])
+        self.job = replace(job, site=self.site, search=run.search, feeds=frozenset(feeds))
+        keys = run.keys
+        for page in model.articles:
+            keys[str(page.output)] = "a:" + digest(env, summaries[page.entry.slug].key,
+                                                   repr(page))
+        for page in model.lists:
+            keys[str(page.output)] = "l:" + digest(env, repr(page))
+        self.extras_key = "x:" + digest(
+            env, [(p.url, p.entry.langs, p.link.date) for p in model.articles],
+            sorted((slug, keys[f"{slug}/index.html"]) for slug in feeds))
+        self.search_key = "s:" + digest(env, [(p.entry.slug, summaries[p.entry.slug].key)
+                                              for p in model.articles])
+        self.copies = self._copies()
+        for source, rel in self.copies:
+            keys[str(rel)] = "c:" + (run.index.files.digest_of(source) or "?")
+        state = run.state
+        self.patching = run.write and run.session._intact(state)
+        self.old = state.keys if self.patching or not run.write else {}
+        self.search_pages: dict[str, tuple] = {}
+        self.bodies: dict[str, workers.ArticleBody] = {}
+        self.digests: dict[str, str] = {}
+
+    def _environment(self, model) -> tuple[str, bool]:
+        """What every page shares: code, settings, templates, the site's languages and tags."""
+        templates, whole = [], False
+        for path in sorted(self.config.templates_dir.rglob("*")):
+            if path.is_file():
+                data = path.read_bytes()
+                templates.append((str(path), data_digest(data)))
+                whole = whole or bool(_WHOLE_SITE_RE.search(data.decode("utf-8", "replace")))
+        site = repr(model) if whole else (model.languages, dict(model.labels), model.tags)
+        return digest(self.run.code, config_key(self.config), templates, site), whole
+
+    def _copies(self) -> list[tuple[Path, PurePosixPath]]:
+        """The theme's static files at the site root, then entry assets beside their pages."""
+        static, copies = self.config.static_dir, []
+        if static.is_dir():
+            for path in sorted(p for p in static.rglob("*") if p.is_file()):
+                rel = path.relative_to(static)
+                if not any(part.startswith(".") for part in rel.parts):
+                    copies.append((path, PurePosixPath(*rel.parts)))
+        return copies + [(asset.source, asset.output) for asset in self.model.assets]
+
+    def go(self, report: BuildReport) -> None:
+        from .output import PublishReport, patch, publish
+
+        run, diags, out = self.run, self.diags, self.config.out_dir
+        files = self._digesting(self._files(report))
+        ok = lambda: not diags.has_errors()  # noqa: E731
+        if not run.write:
+            for _ in files:
+                pass
+            report.parsed = self._parsed()
+            return
+        if self.patching:
+            copies = [(s, r) for s, r in self.copies if self.old.get(str(r)) != run.keys[str(r)]]
+            changed = (f for f in files if run.state.outputs.get(str(f.path), ((), ""))[1]
+                       != self.digests[str(f.path)])
+            written = [str(r) for _, r in copies]
+            stale = (PurePosixPath(rel) for rel in run.state.outputs if rel not in run.keys)
+            result = patch(out, _noting(changed, written), copies, stale, ok)
+            if result is not None:
+                self._patched(written)
+                result = PublishReport(len(written), len(run.keys) - len(written))
+                report.written = tuple(written)
+        else:
+            result = publish(out, files, self.copies, ok)
+            if result is not None:
+                self._published()
+        report.published = result
+        report.pages = sum(rel.endswith(".html") for rel in run.keys)
+
+    def _files(self, report: BuildReport) -> Iterator:
+        """Every generated file whose key changed: articles (workers), lists, extras, search."""
+        from .render import render_pages, render_site
+
+        run, keys, old = self.run, self.run.keys, self.old
+        tasks = [(p, self.summaries[p.entry.slug].key, None) for p in self.model.articles
+                 if old.get(str(p.output)) != keys[str(p.output)]]
+        report.rendered = len(tasks)
+        for done, result in enumerate(workers.run(self.job, "page", tasks, run.session.workers)):
+            self._took(result)
+            if run.progress:
+                run.progress(done + 1, len(tasks))
+            if result.file is not None:
+                yield result.file
+        lists = [p for p in self.model.lists if old.get(str(p.output)) != keys[str(p.output)]]
+        report.rendered += len(lists)
+        yield from render_pages(lists, self.site, self.config, self.job.theme, self.diags)
+        yield from self._keyed(self.extras_key, lambda: render_site(
+            self._with_feed_bodies(), self.config, self.job.theme, self.diags, only=frozenset()))
+        if run.search:
+            from .search import search_files
+
+            yield from self._keyed(self.search_key, lambda: search_files(
+                self.model, self.config, self.diags, self._all_search_pages()))
+
+    def _keyed(self, key: str, make: Callable[[], Iterable]) -> Iterator:
+        """Files made together under one key: made again only when the key changed."""
+        kept = [rel for rel, old in self.old.items() if old == key]
+        if kept:
+            self.run.keys.update((rel, key) for rel in kept)
+            return
+        for item in make():
+            self.run.keys[str(item.path)] = key
+            yield item
+
+    def _took(self, result: workers.PageResult) -> None:
+        """Keep what the main process needs from a rendered article."""
+        replay(self.diags, result.diagnostics)
+        summary = self.summaries[result.slug]
+        if summary.links is None:
+            summary = self.summaries[result.slug] = replace(summary, links=result.links)
+            self.run.index.entries[result.slug] = summary
+            check_links(summary, self.config, self.diags)
+        if result.record is not None:
+            self.cache.memory[summary.key] = result.record
+        if result.search:
+            self.search_pages[result.slug] = result.search
+        if result.body is not None:
+            self.bodies[result.slug] = result.body
+
+    def _records(self, slugs: list[str]) -> dict[str, workers.EntryRecord]:
+        """Cache records of these entries, parsing those the cache lost."""
+        items = [(self.summaries[slug].light, self.summaries[slug].key) for slug in slugs]
+        return {slug: record for slug, record in workers.run(
+            self.job, "parsed", items, self.run.session.workers) if record is not None}
+
+    def _with_feed_bodies(self):
+        """The light model, with full articles where the feeds need their text."""
+        missing = [slug for slug in self.job.feeds if slug not in self.bodies]
+        self.bodies.update((slug, r.body) for slug, r in self._records(missing).items())
+        return replace(self.model, articles=tuple(
+            replace(p, rows=b.rows, langs=b.langs, has_code=b.has_code)
+            if (b := self.bodies.get(p.entry.slug)) else p for p in self.model.articles))
+
+    def _all_search_pages(self) -> list:
+        missing = [(self.summaries[p.entry.slug].light, self.summaries[p.entry.slug].key)
+                   for p in self.model.articles if p.entry.slug not in self.search_pages]
+        self.search_pages.update(workers.run(self.job, "search", missing,
+                                             self.run.session.workers))
+        return [page for p in self.model.articles for page in self.search_pages[p.entry.slug]]
+
+    def _parsed(self) -> list:
+        """`check`: every entry parsed (drafts too), in discovery order."""
+        light = [slug for slug, s in self.summaries.items() if s.light is not None]
+        records = self._records(light)
+        return [records[slug].parsed for slug in light if slug in records]
+
+    def _digesting(self, files: Iterable) -> Iterator:
+        for item in files:
+            self.digests[str(item.path)] = data_digest(item.data)
+            yield item
+
+    def _published(self) -> None:
+        """The manifest of a freshly published folder: every file's stat and digest."""
+        run, files = self.run, self.run.index.files
+        sources = {str(rel): source for source, rel in self.copies}
+        found = scan(self.config.out_dir)
+        for rel, stat in found.items():
+            if rel in run.keys:
+                key = self.digests.get(rel) or files.digest_of(sources[rel]) or "?"
+                run.outputs[rel] = (stat, key)
+
+    def _patched(self, written: list[str]) -> None:
+        run = self.run
+        run.outputs = {rel: seen for rel, seen in run.state.outputs.items() if rel in run.keys}
+        sources = {str(rel): source for source, rel in self.copies}
+        for rel in written:
+            stat = stat_of(os.stat(self.config.out_dir / rel))
+            key = self.digests.get(rel) or run.index.files.digest_of(sources[rel]) or "?"
+            run.outputs[rel] = (stat, key)
+
+
+def _noting(files: Iterable, written: list[str]) -> Iterator:
+    for item in files:
+        written.append(str(item.path))
+        yield item
+
+
+def _forget(index: Index, path: Path) -> None:
+    """Read `path` (a file, or every file below a folder) again, whatever its stat says."""
+    prefix = str(path)
+    for known in [k for k in index.files.known if k == prefix or k.startswith(prefix + os.sep)]:
+        del index.files.known[known]
+
+
+def replay(diags: Diagnostics, items: Iterable[Diagnostic]) -> None:
+    """Record cached diagnostics again, through `diags` (so `--strict` applies to them too)."""
+    for item in items:
+        record = diags.error if item.severity == "error" else diags.warning
+        record(item.location.path, item.location.line, item.message, col=item.location.col,
+               hint=item.hint)
+
+
+def check_links(summary: workers.EntrySummary, config: SiteConfig, diags: Diagnostics) -> None:
+    """Relative links and images must stay inside the content folder; missing images warn."""
+    entry_dir = summary.light.entry.path
+    for path, link in summary.links:
+        problem = link_problem(link.url, link.image, entry_dir, config.content_dir)
+        if problem:
+            severity, message = problem
+            getattr(diags, severity)(path, link.line, message)

@@ -1,0 +1,160 @@
+// bitext reader. Without it the page still works: the toolbar's inputs drive the layout in CSS,
+// and the inline script in <head> restores the reader's choice before the first paint. This
+// adds memory, the URL, the theme, the interface language, deep links and keyboard shortcuts.
+// State (localStorage "bitext"; the controls are its only live copy):
+//   {mode: single | side-by-side | interleaved, lang, pair: [first shown, second],
+//    prefs: {marks, keys, …every [data-pref] checkbox}, theme: auto | light | dark, ui}
+// A new toggle (learning mode, ruby, …) is a [data-pref] checkbox plus CSS: no code here.
+(function () {
+  "use strict";
+  var root = document.documentElement, reader = document.querySelector(".reader[data-langs]");
+  var form = document.getElementById("tools");
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem("bitext")) || {}; } catch (e) { return {}; }
+  }
+  function save(patch) {
+    var state = load();
+    for (var k in patch) state[k] = patch[k];
+    try { localStorage.setItem("bitext", JSON.stringify(state)); } catch (e) { /* storage off */ }
+  }
+  function byId(id) { return document.getElementById(id); }
+  function value(name) { return form.querySelector('input[name="' + name + '"]:checked').value; }
+
+  // ---- reading state ------------------------------------------------------------------------
+  function reading() {
+    var mode = form.querySelector('input[name="mode"]:checked'), pair = [value("a"), value("b")];
+    var prefs = load().prefs || {};
+    if (byId("swap").checked) pair.reverse();
+    form.querySelectorAll("[data-pref]").forEach(function (el) { prefs[el.dataset.pref] = el.checked; });
+    return { mode: mode.value, lang: mode.dataset.lang || pair[0], pair: pair, prefs: prefs };
+  }
+  function showInUrl(state) {  // a shared link opens the page as the reader sees it
+    var url = new URL(location.href), q = url.searchParams, single = state.mode === "single";
+    q.set("mode", state.mode);
+    q.delete(single ? "pair" : "lang");
+    q.set(single ? "lang" : "pair", single ? state.lang : state.pair.join());
+    url.search = q.toString().replace(/%2C/g, ",");
+    history.replaceState(history.state, "", url);
+  }
+  function scrollers() {  // code and tables that scroll sideways must take keyboard focus
+    document.querySelectorAll(".cell pre, .cell table").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) el.tabIndex = 0; else el.removeAttribute("tabindex");
+    });
+  }
+  function measureToolbar() { root.style.setProperty("--bar", form.offsetHeight + "px"); }
+
+  if (form) {
+    var last = { a: value("a"), b: value("b") }, now = reading(), pair = reader.dataset.pair;
+    var changed = now.mode !== reader.dataset.mode ||
+      (now.mode === "single" ? now.lang !== pair.split(",")[0] : now.pair.join() !== pair);
+    if (changed || /[?&]mode=/.test(location.search)) showInUrl(now);
+    form.addEventListener("change", function (event) {
+      var input = event.target, other = input.name === "a" ? "b" : "a";
+      if (input.id === "more") return;
+      if ((input.name === "a" || input.name === "b") && value(other) === input.value) {
+        byId(other + "-" + reader.dataset.langs.split(" ").indexOf(last[input.name])).checked = true;
+      }  // first and second never show one language: they trade places
+      last = { a: value("a"), b: value("b") };
+      var state = reading();
+      save(state);
+      showInUrl(state);
+      scrollers();
+    });
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    measureToolbar();
+    if (window.ResizeObserver) new ResizeObserver(measureToolbar).observe(form);
+  }
+  scrollers();
+  try {  // scroll to the fragment again, now that the toolbar's height is known
+    byId(decodeURIComponent(location.hash.slice(1))).scrollIntoView();
+  } catch (e) { /* no fragment, or not an element */ }
+
+  // ---- theme --------------------------------------------------------------------------------
+  function setTheme(theme) {
+    if (theme === "auto") root.removeAttribute("data-theme"); else root.dataset.theme = theme;
+    byId("theme-" + theme).checked = true;
+    save({ theme: theme });
+  }
+  function isDark() {
+    var theme = root.dataset.theme;
+    return theme ? theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+  }
+  document.querySelectorAll('input[name="theme"]').forEach(function (input) {
+    input.addEventListener("change", function () { setTheme(input.value); });
+  });
+
+  // ---- interface language: the stored choice, else the browser's first site language --------
+  var tables = window.BITEXT_I18N || {};
+  function pickUi() {
+    var wanted = [load().ui].concat(navigator.languages || [navigator.language]), i, code;
+    for (i = 0; i < wanted.length; i++) {
+      var w = String(wanted[i]).toLowerCase();
+      for (code in tables) if (code.toLowerCase() === w) return code;
+      for (code in tables) if (code.toLowerCase().split("-")[0] === w.split("-")[0]) return code;
+    }
+    return root.dataset.ui;
+  }
+  function translate(ui) {
+    var table = tables[ui];
+    document.querySelectorAll("[data-i18n]").forEach(function (el) {
+      var text = table[el.dataset.i18n], data = el.dataset;
+      if (text) el.textContent = text.replace("{n}", data.n).replace("{name}", data.name).replace("{tag}", data.tag);
+    });
+    document.querySelectorAll("[data-i18n-aria]").forEach(function (el) {
+      el.setAttribute("aria-label", table[el.dataset.i18nAria]);
+    });
+    document.querySelectorAll("[data-chrome], [data-i18n][lang]").forEach(function (el) { el.lang = ui; });
+    if (!reader) root.lang = ui;  // lists and the 404 page are all chrome
+    var format = new Intl.DateTimeFormat(ui, { dateStyle: "long", timeZone: "UTC" });
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      el.textContent = format.format(new Date(el.getAttribute("datetime") + "T12:00Z"));
+    });
+    root.dataset.ui = ui;
+  }
+  var select = byId("ui-lang"), ui = pickUi();
+  if (ui !== root.dataset.ui) translate(ui);
+  if (select) {
+    select.value = ui;
+    select.addEventListener("change", function () { save({ ui: select.value }); translate(select.value); });
+  }
+
+  // ---- keyboard shortcuts, listed in the toolbar's help; the reader can turn them off -------
+  function move(step) {
+    var list = Array.prototype.slice.call(document.querySelectorAll(".doc > .seg[id]"));
+    var i = list.indexOf(document.activeElement) + step, edge = form ? form.getBoundingClientRect().bottom : 0;
+    if (i === step - 1) {  // no segment has focus: start from the first one below the toolbar
+      for (i = 0; i < list.length && list[i].getBoundingClientRect().top < edge; i++);
+      if (step < 0) i--;
+    }
+    var seg = list[Math.min(Math.max(i, 0), list.length - 1)];
+    if (!seg) return false;
+    seg.tabIndex = -1;
+    seg.focus({ preventScroll: true });
+    seg.scrollIntoView();
+    history.replaceState(history.state, "", "#" + seg.id);
+    return true;
+  }
+  function toggleHelp() {
+    var help = document.querySelector(".help");
+    if (!help) return false;
+    help.open = !help.open;
+    if (byId("more")) byId("more").checked = help.open;  // on phones the help is under "More"
+    if (help.open) help.querySelector("summary").focus();
+    return true;
+  }
+  var KEYS = { s: "m-side", i: "m-inter", x: "swap", m: "marks" };
+  document.addEventListener("keydown", function (e) {
+    var el = e.target, tag = el.tagName, key = e.key, keys = byId("keys"), more = byId("more");
+    if (key === "Escape" && more && more.checked) { more.checked = false; more.focus(); return; }
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || (keys && !keys.checked) ||
+        tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
+        (tag === "INPUT" && !/^(radio|checkbox)$/.test(el.type))) return;
+    var input = byId(/^[1-9]$/.test(key) ? "m-only-" + (key - 1) : KEYS[key] || "-");
+    var done = input ? (input.click(), true)
+      : key === "d" ? (setTheme(isDark() ? "light" : "dark"), true)
+      : key === "j" || key === "k" ? move(key === "j" ? 1 : -1)
+      : key === "?" && toggleHelp();
+    if (done) e.preventDefault();
+  });
+})();

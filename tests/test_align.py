@@ -1,0 +1,462 @@
+"""The alignment engine, driven by the parallel fixtures in tests/align_fixtures/.
+
+Rates are computed on the fixtures (seeded perturbations with known truth), never hard-coded
+outcomes; timing lives in bench/align_bench.py, not here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from align_fixtures import corpus
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bitext import align as align_module
+from bitext.align import (
+    ADDED,
+    LOOSE,
+    MERGED,
+    SPLIT,
+    UNTRANSLATED,
+    Segment,
+    align,
+    unmatched_pins,
+)
+from bitext.aligncost import SHAPES, anchor_tokens, group_cost
+from bitext.markup import Block
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = range(12)
+PAIRS = [(doc, lang) for doc in corpus.DOCS for lang in corpus.available(doc) if lang != "en"]
+
+
+def blocks(doc: str, lang: str) -> tuple[Block, ...]:
+    return corpus.parse(lang, corpus.sources(doc, lang))
+
+
+def pair_groups(orig: str, other: str, docs) -> list[corpus.Group]:
+    return corpus.groups(align(docs, orig), orig, other)
+
+
+def check_partition(segments: list[Segment], docs) -> None:
+    """Every block of every language in exactly one segment, in order; ids s1..sN."""
+    assert [s.id for s in segments] == [f"s{k}" for k in range(1, len(segments) + 1)]
+    for lang, lang_blocks in docs.items():
+        seen = [i for s in segments for i in s.blocks[lang]]
+        assert seen == list(range(len(lang_blocks))), lang
+    for s in segments:
+        assert any(s.blocks.values())
+        assert 0.0 <= s.confidence <= 1.0
+        assert all(0.0 <= c <= 1.0 for c in s.confidences.values())
+
+
+# --- 1-1 texts ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("doc", "lang"), PAIRS)
+def test_parallel_texts_stay_one_to_one(doc, lang):
+    docs = {"en": blocks(doc, "en"), lang: blocks(doc, lang)}
+    segments = align(docs, "en")
+    assert corpus.groups(segments, "en", lang) == corpus.identity(len(docs["en"]))
+    assert all(s.note("en", lang) is None for s in segments)
+
+
+@pytest.mark.parametrize(("doc", "lang"), PAIRS)
+def test_dynamic_program_alone_also_keeps_parallel_texts_one_to_one(doc, lang, monkeypatch):
+    monkeypatch.setattr(align_module, "FAST_DELTA", -1.0)  # the equal-count shortcut never fires
+    docs = {"en": blocks(doc, "en"), lang: blocks(doc, lang)}
+    assert pair_groups("en", lang, docs) == corpus.identity(len(docs["en"]))
+
+
+@pytest.mark.parametrize("doc", ["tea", "lisbon"])
+def test_any_language_can_be_the_original(doc):
+    docs = {lang: blocks(doc, lang) for lang in ("zh", "en", "ja", "fr")}
+    segments = align(docs, "zh")
+    check_partition(segments, docs)
+    assert all(len(s.blocks[lang]) == 1 for s in segments for lang in docs)
+
+
+# --- recovery of perturbed translations -----------------------------------------------------
+
+def recovery(lang: str, rate: float) -> tuple[float, float]:
+    found = predicted = true = 0
+    for doc in corpus.DOCS:
+        if lang not in corpus.available(doc):
+            continue
+        orig = blocks(doc, "en")
+        for seed in SEEDS:
+            case = corpus.perturb(doc, lang, rate, seed)
+            docs = {"en": orig, lang: corpus.parse(lang, case.other)}
+            f, p, t = corpus.score(pair_groups("en", lang, docs), case.truth)
+            found, predicted, true = found + f, predicted + p, true + t
+    return found / true, found / predicted
+
+
+@pytest.mark.parametrize("lang", ["zh", "ja"])
+@pytest.mark.parametrize("rate", [0.05, 0.1, 0.2])
+def test_recovers_true_groups_of_perturbed_translations(lang, rate):
+    recall, precision = recovery(lang, rate)
+    assert recall >= 0.95, f"recall {recall:.3f}"
+    assert precision >= 0.95, f"precision {precision:.3f}"
+
+
+def test_recovers_french_too():
+    recall, precision = recovery("fr", 0.2)
+    assert recall >= 0.95 and precision >= 0.95
+
+
+def test_perturbations_are_what_they_claim():
+    shapes = {(len(a), len(b)) for doc, lang in PAIRS for seed in SEEDS
+              for a, b in corpus.perturb(doc, lang, 0.2, seed).truth}
+    assert shapes == {(1, 1), (2, 1), (1, 2), (1, 0), (0, 1)}
+
+
+def test_confidence_separates_right_from_wrong_groups():
+    right, wrong = [], []
+    for doc, lang in PAIRS:
+        orig = blocks(doc, "en")
+        for seed in SEEDS:
+            case = corpus.perturb(doc, lang, 0.2, seed)
+            segments = align({"en": orig, lang: corpus.parse(lang, case.other)}, "en")
+            truth = set(case.truth)
+            for s in segments:
+                group = (s.blocks["en"], s.blocks[lang])
+                (right if group in truth else wrong).append(s.confidence)
+    assert wrong, "the fixtures should hold some hard cases"
+    assert sum(right) / len(right) > 0.95 and sum(wrong) / len(wrong) < 0.7
+    confident = sum(c >= 0.9 for c in right), sum(c >= 0.9 for c in wrong)
+    assert confident[0] / sum(confident) > 0.99  # what is shown without a mark is right
+    assert sum(c < 0.5 for c in wrong) / len(wrong) > 5 * sum(c < 0.5 for c in right) / len(right)
+
+
+# --- pins -----------------------------------------------------------------------------------
+
+def pinned(doc_blocks, index: int, name: str = "") -> tuple[Block, ...]:
+    out = list(doc_blocks)
+    out[index] = replace(out[index], pin=name)
+    return tuple(out)
+
+
+def test_named_pins_start_the_same_segment_even_against_the_evidence():
+    en, zh = blocks("tea", "en"), blocks("tea", "zh")
+    docs = {"en": pinned(en, 5, "odd"), "zh": pinned(zh, 9, "odd")}  # a deliberately wrong pin
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    start = next(s for s in segments if s.blocks["en"][:1] == (5,))
+    assert start.blocks["zh"][:1] == (9,)
+    assert start.pinned and start.confidence == 1.0 and start.confidences["zh"] == 1.0
+    # The aligner fills in around the pin: far from it the texts stay 1-1.
+    groups = corpus.groups(segments, "en", "zh")
+    assert ((0,), (0,)) in groups and ((25,), (25,)) in groups
+    assert unmatched_pins(docs, "en") == []
+
+
+def test_named_pin_without_partner_is_ignored_and_reported():
+    en, zh = blocks("lisbon", "en"), blocks("lisbon", "zh")
+    plain = align({"en": en, "zh": zh}, "en")
+    docs = {"en": pinned(en, 3, "only-en"), "zh": pinned(zh, 9, "only-zh")}
+    assert [(s.blocks, s.pinned) for s in align(docs, "en")] == [
+        (s.blocks, s.pinned) for s in plain]
+    assert unmatched_pins(docs, "en") == [("en", 3), ("zh", 9)]
+
+
+def test_crossing_named_pins_keep_the_longest_consistent_chain():
+    en, zh = blocks("guide", "en"), blocks("guide", "zh")
+    en = pinned(pinned(pinned(en, 3, "a"), 8, "b"), 20, "c")
+    zh = pinned(pinned(pinned(zh, 20, "a"), 8, "b"), 25, "c")  # `a` crosses `b` and `c`
+    docs = {"en": en, "zh": zh}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    starts = {s.blocks["en"][0]: s.blocks["zh"][:1] for s in segments if s.blocks["en"]}
+    assert starts[8] == (8,) and starts[20] == (25,)
+    assert unmatched_pins(docs, "en") == [("en", 3), ("zh", 20)]
+
+
+def found_case(doc: str, lang: str, shape: tuple[int, int]):
+    """A perturbed case holding a group of `shape` that the aligner finds, and that group."""
+    en = blocks(doc, "en")
+    for seed in SEEDS:
+        case = corpus.perturb(doc, lang, 0.2, seed)
+        other = corpus.parse(lang, case.other)
+        found = set(pair_groups("en", lang, {"en": en, lang: other})) & set(case.truth)
+        for group in sorted(found):
+            if (len(group[0]), len(group[1])) == shape:
+                return en, other, group
+    raise AssertionError(f"no {shape} group found in {doc}/{lang}")
+
+
+def test_unnamed_pin_in_the_original_keeps_a_block_from_merging_with_the_previous():
+    en, zh, ((_, i_next), _) = found_case("tea", "zh", (2, 1))
+    docs = {"en": pinned(en, i_next), "zh": zh}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    assert any(s.blocks["en"][:1] == (i_next,) for s in segments)
+
+
+def test_unnamed_pin_in_a_translation_keeps_its_block_from_merging_with_the_previous():
+    en, ja, (_, (_, k_next)) = found_case("lisbon", "ja", (1, 2))
+    docs = {"en": en, "ja": pinned(ja, k_next)}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    assert any(s.blocks["ja"][:1] == (k_next,) for s in segments)
+
+
+def test_a_named_pin_shared_by_two_languages_cuts_the_third_too():
+    en, zh = pinned(blocks("tea", "en"), 10, "dyes"), pinned(blocks("tea", "zh"), 10, "dyes")
+    ja = corpus.sources("tea", "ja")
+    ja[9:11] = [ja[9] + ja[10]]  # ja merges original blocks 9 and 10, across the pin
+    docs = {"en": en, "zh": zh, "ja": corpus.parse("ja", ja)}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    start = next(s for s in segments if s.blocks["en"][:1] == (10,))
+    assert start.blocks["zh"][:1] == (10,) and start.confidences["zh"] == 1.0
+    assert not start.pinned  # ja has no such pin: its pairing there is the aligner's own
+
+
+def test_a_pin_in_one_translation_is_honoured_when_another_merges_across_it():
+    en, zh, ja = blocks("tea", "en"), list(corpus.sources("tea", "zh")), blocks("tea", "ja")
+    zh[9:11] = [zh[9] + zh[10]]  # zh merges original blocks 9 and 10
+    docs = {"en": en, "zh": corpus.parse("zh", zh), "ja": pinned(ja, 10)}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    assert any(s.blocks["ja"][:1] == (10,) for s in segments)
+    assert any(s.blocks["en"][:1] == (10,) for s in segments)
+
+
+WORDS = ("tea", "Fortune", "1848", "Canton", "seeds", "2,000", "Darjeeling", "boat")
+
+
+@st.composite
+def random_doc(draw, lang: str):
+    """A few blocks of random kinds and lengths; some carry pins (unnamed, or a/b/c)."""
+    out = []
+    for index in range(draw(st.integers(0, 9))):
+        heading = draw(st.booleans()) and draw(st.booleans())
+        words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=40))
+        pin = draw(st.sampled_from([None, None, None, "", "a", "b", "c"]))
+        out.append(Block(index, "heading" if heading else "paragraph", "", " ".join(words), 1, 1,
+                         level=2 if heading else 0, pin=pin))
+    return tuple(out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_doc("en"), random_doc("zh"), random_doc("fr"))
+def test_any_documents_give_a_partition_that_honours_every_pin(en, zh, fr):
+    docs = {"en": en, "zh": zh, "fr": fr}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    starts = {(lang, s.blocks[lang][0]) for s in segments for lang in docs if s.blocks[lang]}
+    for lang, blocks_ in docs.items():  # unnamed pins open a segment in their language
+        assert all((lang, k) in starts for k, b in enumerate(blocks_) if b.pin == "")
+    unmatched = set(unmatched_pins(docs, "en"))
+    for lang in ("zh", "fr"):  # matched named pins open the same segment
+        for k, b in enumerate(docs[lang]):
+            if b.pin and (lang, k) not in unmatched:
+                i = next(i for i, o in enumerate(en) if o.pin == b.pin)
+                seg = next(s for s in segments if s.blocks[lang][:1] == (k,))
+                assert seg.blocks["en"][:1] == (i,)
+    assert align(docs, "en") == segments
+
+
+# --- merging languages ----------------------------------------------------------------------
+
+def test_three_languages_share_one_sequence_of_segments():
+    en = blocks("lisbon", "en")
+    zh = corpus.sources("lisbon", "zh")
+    zh[5:7] = [zh[5] + zh[6]]  # zh merges 5+6 (2-1)
+    fr = corpus.sources("lisbon", "fr")
+    fr.insert(12, corpus.NOTES["fr"][1])  # fr adds a note before original block 12
+    ja = blocks("lisbon", "ja")  # ja keeps 1-1
+    docs = {"en": en, "zh": corpus.parse("zh", zh), "ja": ja, "fr": corpus.parse("fr", fr)}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    merged = next(s for s in segments if 5 in s.blocks["en"])
+    assert merged.blocks == {"en": (5, 6), "zh": (5,), "ja": (5, 6), "fr": (5, 6)}
+    assert merged.note("en", "zh") == MERGED and merged.note("en", "ja") is None
+    note = next(s for s in segments if 12 in s.blocks["fr"])
+    assert note.blocks == {"en": (), "zh": (), "ja": (), "fr": (12,)}
+    assert note.note("en", "fr") == ADDED and note.note("en", "zh") is None
+    assert len(segments) == len(en) - 1 + 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_merged_segments_refine_nothing_and_partition_every_language(seed):
+    en = blocks("tea", "en")
+    cases = {lang: corpus.perturb("tea", lang, 0.2, seed) for lang in ("zh", "ja", "fr")}
+    docs = {"en": en, **{lang: corpus.parse(lang, c.other) for lang, c in cases.items()}}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    for lang in cases:
+        pairwise = corpus.groups(align({"en": en, lang: docs[lang]}, "en"), "en", lang)
+        # Each shared segment is a union of consecutive pairwise groups of that language.
+        bounds = {g[0][0] for g in pairwise if g[0]}
+        for s in segments:
+            if s.blocks["en"]:
+                assert s.blocks["en"][0] in bounds
+
+
+def test_untranslated_and_added_blocks_have_their_own_marks():
+    en = blocks("guide", "en")
+    zh = corpus.sources("guide", "zh")
+    del zh[7]  # the writing-an-entry paragraph is left out
+    zh.insert(20, corpus.NOTES["zh"][0])
+    segments = align({"en": en, "zh": corpus.parse("zh", zh)}, "en")
+    notes = {s.id: s.note("en", "zh") for s in segments}
+    left_out = next(s for s in segments if s.blocks["en"] == (7,))
+    assert left_out.blocks["zh"] == () and notes[left_out.id] == UNTRANSLATED
+    assert sum(n == ADDED for n in notes.values()) == 1
+    assert left_out.shape("en", "zh") == "1-0"
+
+
+def test_note_values():
+    seg = Segment("s1", {"en": (1, 2), "zh": (1,)}, 0.9, confidences={"zh": 0.9})
+    assert seg.note("en", "zh") == MERGED and seg.note("en", "en") is None
+    assert Segment("s1", {"en": (1,), "zh": (1, 2)}, 0.9).note("en", "zh") == SPLIT
+    assert Segment("s1", {"en": (1,), "zh": (1,)}, 0.3, confidences={"zh": 0.3}).note(
+        "en", "zh") == LOOSE
+    assert Segment("s1", {"en": (), "zh": (), "fr": (3,)}, 0.8).note("en", "zh") is None
+
+
+def test_degenerate_inputs():
+    en = blocks("tea", "en")[:3]
+    assert align({"en": ()}, "en") == []
+    alone = align({"en": en}, "en")
+    assert [s.blocks for s in alone] == [{"en": (i,)} for i in range(3)]
+    empty = align({"en": en, "zh": ()}, "en")
+    assert [s.note("en", "zh") for s in empty] == [UNTRANSLATED] * 3
+    only_zh = align({"en": (), "zh": blocks("tea", "zh")[:2]}, "en")
+    assert [s.note("en", "zh") for s in only_zh] == [ADDED, ADDED]
+
+
+# --- determinism and stability ---------------------------------------------------------------
+
+def snapshot(segments) -> list:
+    return [(s.id, dict(s.blocks), s.confidence, s.pinned, dict(s.confidences))
+            for s in segments]
+
+
+def test_same_input_same_alignment_even_across_hash_seeds():
+    script = (
+        "import json, sys; sys.path[:0] = ['.', 'tests']\n"
+        "from align_fixtures import corpus\n"
+        "from bitext.align import align\n"
+        "case = corpus.perturb('interconnects', 'zh', 0.2, 3)\n"
+        "docs = {'en': corpus.parse('en', corpus.sources('interconnects', 'en')),"
+        " 'zh': corpus.parse('zh', case.other)}\n"
+        "print(json.dumps([(s.blocks, s.confidence) for s in align(docs, 'en')]))\n")
+    outputs = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        outputs.add(out)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())
+
+
+def test_light_edit_of_a_parallel_text_changes_nothing_else():
+    en, zh = blocks("guide", "en"), corpus.sources("guide", "zh")
+    before = snapshot(align({"en": en, "zh": corpus.parse("zh", zh)}, "en"))
+    edited = zh[12].replace("构建器会按顺序一一配对", "构建器会按原有顺序逐一配对")
+    assert edited != zh[12]
+    zh[12] = edited
+    after = snapshot(align({"en": en, "zh": corpus.parse("zh", zh)}, "en"))
+    assert [row[:2] for row in after] == [row[:2] for row in before]
+    # Confidences move only near the edit.
+    for row_before, row_after in zip(before, after, strict=True):
+        if abs(row_before[1]["zh"][0] - 12) > 2:
+            assert abs(row_before[2] - row_after[2]) < 1e-3
+
+
+def test_editing_one_paragraph_does_not_reshuffle_the_others():
+    """Cut a third of one translated paragraph (every third one, in turn): the confident groups
+    more than two blocks away stay as they were."""
+    kept = moved = 0
+    for doc, lang in PAIRS:
+        en = blocks(doc, "en")
+        for seed in SEEDS[:4]:
+            case = corpus.perturb(doc, lang, 0.2, seed)
+            before = align({"en": en, lang: corpus.parse(lang, case.other)}, "en")
+            for k in range(0, len(case.other), 3):
+                edited = list(case.other)
+                if corpus.parse(lang, [edited[k]])[0].kind != "paragraph":
+                    continue
+                edited[k] = edited[k][: len(edited[k]) * 2 // 3]
+                after = set(pair_groups("en", lang, {"en": en, lang: corpus.parse(lang, edited)}))
+                for position, seg in zip(_positions(before, lang), before, strict=True):
+                    if seg.confidence >= 0.8 and not k - 2 <= position <= k + 2:
+                        group = (seg.blocks["en"], seg.blocks[lang])
+                        kept, moved = kept + (group in after), moved + (group not in after)
+    assert kept / (kept + moved) >= 0.99, (kept, moved)
+
+
+def _positions(segments, lang: str) -> list[float]:
+    """Where each segment sits among the translation's blocks (between them when it has none)."""
+    out, nxt = [], 0
+    for seg in segments:
+        cells = seg.blocks[lang]
+        out.append(cells[0] if cells else nxt - 0.5)
+        nxt = cells[-1] + 1 if cells else nxt
+    return out
+
+
+def test_pins_and_confidence_survive_a_round_trip_through_equal_inputs():
+    en, zh = blocks("tea", "en"), blocks("tea", "zh")
+    docs = {"en": pinned(en, 4, "x"), "zh": pinned(zh, 4, "x")}
+    assert snapshot(align(docs, "en")) == snapshot(align(dict(docs), "en"))
+
+
+# --- costs ---------------------------------------------------------------------------------
+
+def test_the_lattice_prices_every_edge_as_group_cost_does():
+    captured = []
+
+    class Spy(align_module.Lattice):
+        def __init__(self, *args):
+            super().__init__(*args)
+            captured.append(self)
+
+    case = corpus.perturb("lisbon", "zh", 0.2, 5)
+    original = align_module.Lattice
+    align_module.Lattice = Spy
+    try:
+        align({"en": blocks("lisbon", "en"), "zh": corpus.parse("zh", case.other)}, "en")
+    finally:
+        align_module.Lattice = original
+    checked = 0
+    for lattice in captured:
+        for i, row in enumerate(lattice.costs):
+            for x, cost in enumerate(row):
+                if cost == float("inf"):
+                    continue
+                j, k = lattice.lo[i] + x // len(SHAPES), x % len(SHAPES)
+                di, dj = SHAPES[k]
+                gi, gj = lattice.i0 + i, lattice.j0 + j
+                assert cost == pytest.approx(group_cost(lattice.model, gi - di, gi, gj - dj, gj))
+                checked += 1
+    assert checked > 500
+
+
+# --- anchors --------------------------------------------------------------------------------
+
+def test_numbers_are_normalised_across_scripts_and_conventions():
+    def numbers(text: str, lang: str) -> set[str]:
+        block = corpus.parse(lang, text)[0]
+        return {t for t in anchor_tokens(block) if t.startswith("n:")}
+
+    assert numbers("Nearly 20,000 plants in 1851.", "en") == {"n:20000", "n:1851"}
+    assert numbers("Près de 20 000 plants en 1851.", "fr") == {"n:20000", "n:1851"}
+    assert numbers("近２０，０００株，１８５１年。", "zh") == {"n:20000", "n:1851"}
+    assert numbers("It weighs 3.5 kg, on May 07.", "en") == {"n:3.5", "n:7"}
+    assert numbers("Il pèse 3,5 kg.", "fr") == {"n:3.5"}
+
+
+def test_latin_terms_inside_cjk_text_are_anchors():
+    zh = corpus.parse("zh", "大多数开发者都非常青睐Claude和 GPUs，见 https://example.org/a 。")[0]
+    tokens = anchor_tokens(zh)
+    assert {"claude", "gpu", "u:https://example.org/a"} <= tokens

@@ -1,0 +1,439 @@
+"""The reading page in a real Chromium: modes, pair, swap, memory, URL, deep links, no script,
+phones, hover, keyboard, interface language, theme, marks, print and accessibility.
+
+Every test measures what the reader would see (boxes, computed styles, visibility) on a small
+three-language site built once for the module and served on 127.0.0.1.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from browser import (
+    AXE_JS,
+    BACKDROP_JS,
+    CELLS_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LAYOUT_SHIFT_JS,
+    SHOWN_LANGS_JS,
+    build_site,
+    luminance,
+    require_chromium,
+    serve,
+)
+from conftest import entry
+
+pytestmark = pytest.mark.browser
+
+LANGS = ["en", "zh", "ja"]
+SITE = {
+    "site.yaml": """
+        title: {en: Parallel Notes, zh: 平行笔记, ja: 対訳ノート}
+        languages: [en, zh, ja]
+        default_mode: side-by-side
+        """,
+    "content/essay/en.md": entry("On Reading Slowly", """
+        # Beginnings
+
+        Reading slowly is a discipline. It asks us to stay with a sentence until it opens, and
+        to resist the pull of the next headline, the next notification, the next thing.[^1]
+
+        A long URL: https://example.com/a/very/long/path/that/keeps/going/and/going/without/any/spaces/at/all/index.html
+
+        | Language | Speakers | Script |
+        |----------|----------|--------|
+        | English  | 1.5 billion | Latin |
+
+        ```python
+        def read(text, speed="slow"):  # a line long enough to overflow a phone's screen width
+            return [paragraph for paragraph in text.split("\\n\\n") if paragraph.strip()]
+        ```
+
+        The second paragraph is short.
+
+        The third paragraph is here so that the page is long enough to scroll.
+
+        This paragraph was never translated into Japanese.
+
+        [^1]: Notifications are the enemy of slow reading.
+        """, date="2026-05-07", author="Jane Doe", original="true", tags="[reading]",
+        source="https://example.com/original"),
+    "content/essay/zh.md": entry("论慢读", """
+        # 开端
+
+        慢读是一种修炼。它要求我们停留在一个句子上，直到它向我们敞开，并抵抗下一个标题、下一条通知的诱惑。[^1]
+
+        一个长网址：https://example.com/a/very/long/path/that/keeps/going/and/going/without/any/spaces/at/all/index.html
+
+        | 语言 | 使用人数 | 文字 |
+        |------|----------|------|
+        | 英语 | 15 亿 | 拉丁字母 |
+
+        ```python
+        def read(text, speed="slow"):  # 一行长到足以超出手机屏幕宽度的代码，一行长到足以超出
+            return [paragraph for paragraph in text.split("\\n\\n") if paragraph.strip()]
+        ```
+
+        第二段很短。
+
+        第三段在这里，让页面长到可以滚动。
+
+        这一段从未被译成日语。
+
+        [^1]: 通知是慢读的敌人。
+        """, translator="李四"),
+    "content/essay/ja.md": entry("ゆっくり読むことについて", """
+        # はじまり
+
+        ゆっくり読むことは修練である。文が開くまでそこにとどまり、次の見出し、次の通知に引かれる力に抗うことを求める。
+
+        長いURL：https://example.com/a/very/long/path/that/keeps/going/and/going/without/any/spaces/at/all/index.html
+
+        | 言語 | 話者数 | 文字 |
+        |------|--------|------|
+        | 英語 | 15億 | ラテン文字 |
+
+        ```python
+        def read(text, speed="slow"):
+            return [paragraph for paragraph in text.split("\\n\\n") if paragraph.strip()]
+        ```
+
+        二番目の段落は短い。
+
+        三番目の段落はページを長くするためにある。
+        """, translator="山田花子"),
+    "content/second/en.md": entry("A Second Essay", """
+        One paragraph in English.
+
+        Another paragraph in English.
+        """, date="2026-04-01", original="true"),
+    "content/second/zh.md": entry("第二篇文章", "一段中文。\n\n另一段中文。"),
+    "content/second/ja.md": entry("二つ目のエッセイ", "日本語の段落。\n\nもう一つの段落。"),
+    "content/from-chinese/zh.md": entry("只有两种语言", "中文原文第一段。\n\n中文原文第二段。",
+                                        date="2026-03-01", original="true", mode="interleaved",
+                                        pair="[zh, en]"),
+    "content/from-chinese/en.md": entry("Only two languages", "First paragraph.\n\nSecond."),
+}
+MODES = {"side-by-side": "#m-side", "interleaved": "#m-inter"}
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    require_chromium()
+    site = build_site(tmp_path_factory.mktemp("browser-site"), SITE)
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, base_url):
+    """`open_page("/essay/", viewport=…, locale=…)`: a page in a fresh context (fresh storage)."""
+    contexts, errors = [], []
+
+    def make(path: str = "/essay/", *, width: int = 1280, height: int = 900, **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(base_url + path)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, "no script errors on any page"
+
+
+def cells(page, seg: str = "s2") -> list[dict]:
+    return page.evaluate(CELLS_JS, seg)
+
+
+def shown_langs(page) -> list[str]:
+    return page.evaluate(SHOWN_LANGS_JS)
+
+
+def background(page) -> float:
+    """Luminance of the page's background: near 1 in light mode, near 0 in dark mode."""
+    return luminance(page.eval_on_selector("body", "b => getComputedStyle(b).backgroundColor"))
+
+
+def assert_side_by_side(page, first: str, second: str, seg: str = "s2") -> None:
+    a, b = cells(page, seg)
+    assert (a["lang"], b["lang"]) == (first, second)
+    assert abs(a["y"] - b["y"]) < 1, "a paragraph and its translation start at the same height"
+    assert b["x"] > a["x"] + a["width"] - 1
+
+
+def assert_interleaved(page, first: str, second: str, seg: str = "s2") -> None:
+    a, b = cells(page, seg)
+    assert (a["lang"], b["lang"]) == (first, second)
+    assert abs(a["x"] - b["x"]) < 1 and b["y"] >= a["bottom"] - 1
+
+
+# ---- modes ------------------------------------------------------------------------------------
+
+def test_each_language_alone_shows_only_that_language(open_page):
+    page = open_page()
+    for col, lang in enumerate(LANGS):
+        page.check(f"#m-only-{col}")
+        assert shown_langs(page) == [lang]
+        titles = page.locator(".titles .cell").evaluate_all(
+            "cells => cells.filter(c => c.checkVisibility()).map(c => c.lang)")
+        assert titles == [lang]
+
+
+def test_side_by_side_rows_start_at_the_same_height(open_page):
+    page = open_page()
+    segments = page.eval_on_selector_all(".doc > .seg[id]", "segs => segs.map(s => s.id)")
+    for seg in segments:
+        assert_side_by_side(page, "en", "zh", seg)
+    for upper, lower in zip(segments, segments[1:], strict=False):
+        assert cells(page, lower)[0]["y"] >= max(c["bottom"] for c in cells(page, upper))
+
+
+def test_interleaved_puts_each_translation_under_its_paragraph(open_page):
+    page = open_page()
+    page.check("#m-inter")
+    for seg in ("s1", "s2", "s5"):
+        assert_interleaved(page, "en", "zh", seg)
+
+
+def test_swap_exchanges_the_columns(open_page):
+    page = open_page()
+    before = {c["lang"]: c["x"] for c in cells(page)}
+    page.check("#swap")
+    after = {c["lang"]: c["x"] for c in cells(page)}
+    assert after["zh"] == before["en"] and after["en"] == before["zh"]
+    page.check("#m-inter")
+    assert_interleaved(page, "zh", "en")
+
+
+def test_reader_chooses_the_pair_among_three_languages(open_page):
+    page = open_page()
+    page.check("#a-1")  # first: zh (it was second: the two trade places)
+    assert_side_by_side(page, "zh", "en")
+    page.check("#b-2")  # second: ja
+    assert_side_by_side(page, "zh", "ja")
+    assert shown_langs(page) == ["zh", "ja"]
+    page.check("#a-2")  # first: ja, the second already: they trade places again
+    assert page.is_checked("#b-1")
+    assert_side_by_side(page, "ja", "zh")
+
+
+# ---- memory and URL ---------------------------------------------------------------------------
+
+def test_choice_is_remembered_on_the_next_page(open_page, base_url):
+    page = open_page()
+    page.check("#m-inter")
+    page.check("#a-1")
+    page.check("#b-2")
+    stored = json.loads(page.evaluate("localStorage.getItem('bitext')"))
+    assert stored["mode"] == "interleaved" and stored["pair"] == ["zh", "ja"]
+    page.goto(base_url + "/second/")
+    assert page.is_checked("#m-inter") and page.is_checked("#a-1") and page.is_checked("#b-2")
+    assert_interleaved(page, "zh", "ja", "s1")
+
+
+def test_entry_default_preselects_and_the_stored_choice_overrides_it(open_page, base_url):
+    page = open_page("/from-chinese/")
+    assert page.is_checked("#m-inter")  # front matter: interleaved, pair [zh, en]
+    assert_interleaved(page, "zh", "en", "s1")
+    page.goto(base_url + "/essay/")
+    page.check("#m-only-0")
+    page.goto(base_url + "/from-chinese/")
+    assert shown_langs(page) == ["en"]
+
+
+def test_url_opens_the_page_in_its_mode_and_follows_changes(open_page, base_url):
+    page = open_page("/essay/?mode=interleaved&pair=zh,en")
+    assert_interleaved(page, "zh", "en")
+    page.check("#m-side")
+    assert_side_by_side(page, "zh", "en")
+    assert page.url.endswith("/essay/?mode=side-by-side&pair=zh,en")
+    page.check("#m-only-2")
+    assert page.url.endswith("?mode=single&lang=ja")
+    page.goto(base_url + "/essay/?mode=single&lang=zh")
+    assert shown_langs(page) == ["zh"]
+
+
+def test_no_layout_shift_when_the_stored_choice_is_restored(open_page, base_url):
+    page = open_page()
+    page.check("#m-inter")
+    page.goto(base_url + "/second/")
+    assert page.is_checked("#m-inter")
+    assert page.evaluate(LAYOUT_SHIFT_JS) == 0
+
+
+# ---- deep links, hover, keyboard --------------------------------------------------------------
+
+def test_deep_link_scrolls_the_segment_below_the_toolbar_and_highlights_it(open_page):
+    page = open_page("/essay/#s3", height=500)
+    page.wait_for_timeout(100)
+    bar = page.eval_on_selector("#tools", "e => e.getBoundingClientRect().bottom")
+    top = page.eval_on_selector("#s3", "e => e.getBoundingClientRect().top")
+    assert page.evaluate("scrollY") > 0
+    assert bar <= top <= bar + 40
+    assert page.eval_on_selector("#s3", BACKDROP_JS) != page.eval_on_selector("body", BACKDROP_JS)
+
+
+def test_hovering_a_paragraph_highlights_its_counterpart(open_page):
+    page = open_page()
+    page_bg = page.eval_on_selector("body", BACKDROP_JS)
+    counterpart = '#s3 > .cell[lang="zh"]'
+    assert page.eval_on_selector(counterpart, BACKDROP_JS) == page_bg
+    page.hover('#s3 > .cell[lang="en"] p')
+    assert page.eval_on_selector(counterpart, BACKDROP_JS) != page_bg
+
+
+def test_keyboard_shortcuts_switch_modes_and_move_between_paragraphs(open_page):
+    page = open_page()
+    page.keyboard.press("i")
+    assert_interleaved(page, "en", "zh")
+    page.keyboard.press("3")
+    assert shown_langs(page) == ["ja"]
+    page.keyboard.press("s")
+    page.keyboard.press("x")
+    assert_side_by_side(page, "zh", "en")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.id") == "s2"
+    assert page.url.endswith("#s2")
+    page.keyboard.press("?")
+    assert page.is_visible(".help .keys")
+    page.uncheck("#keys")
+    page.keyboard.press("i")
+    assert not page.is_checked("#m-inter"), "shortcuts can be turned off"
+
+
+# ---- no script, phones, print -----------------------------------------------------------------
+
+def test_radios_switch_modes_without_javascript(open_page):
+    page = open_page(java_script_enabled=False)
+    assert_side_by_side(page, "en", "zh")
+    page.check("#m-inter")
+    assert_interleaved(page, "en", "zh")
+    page.check("#swap")
+    assert_interleaved(page, "zh", "en")
+    page.check("#m-side")
+    page.check("#a-1")  # first and second both zh: one column, full width, nothing half empty
+    (only,) = cells(page)
+    assert only["lang"] == "zh"
+    assert only["width"] > page.eval_on_selector(".doc", "d => d.clientWidth") * 0.9
+    page.check("#m-only-2")
+    assert shown_langs(page) == ["ja"]
+
+
+def test_nothing_scrolls_sideways_on_a_phone_in_any_mode(open_page, base_url):
+    page = open_page(width=375, height=740)
+    for query in ("mode=side-by-side&pair=en,zh", "mode=interleaved&pair=zh,ja",
+                  "mode=single&lang=en", "mode=single&lang=zh", "mode=single&lang=ja"):
+        page.goto(f"{base_url}/essay/?{query}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, query
+        toolbar = page.eval_on_selector("#tools", "e => e.getBoundingClientRect().height")
+        assert toolbar < 56, "the toolbar folds into one row"
+        if "pair" in query:  # side by side falls back to interleaved
+            assert_interleaved(page, *query.split("pair=")[1].split(","))
+
+
+def test_phone_toolbar_unfolds_the_other_controls(open_page):
+    page = open_page(width=375, height=740)
+    assert not page.is_visible("label.swap")
+    page.check("#more")
+    assert page.is_visible("label.swap") and page.is_visible("#a-2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_print_keeps_the_chosen_mode_without_the_toolbar(open_page):
+    page = open_page()
+    page.emulate_media(media="print")
+    assert not page.is_visible("#tools")
+    assert_side_by_side(page, "en", "zh")
+    page.emulate_media(media="screen")
+    page.check("#m-inter")
+    page.emulate_media(media="print")
+    assert_interleaved(page, "en", "zh")
+
+
+# ---- interface language, theme, marks ---------------------------------------------------------
+
+def test_interface_follows_the_browser_language_and_the_switch(open_page, base_url):
+    page = open_page(locale="zh-CN")
+    assert page.inner_text("label:has(#m-side) span") == "左右对照"
+    assert page.get_attribute("#tools", "lang") == "zh"
+    assert page.inner_text(".meta time") == "2026年5月7日"
+    page.select_option("#ui-lang", "ja")
+    assert page.inner_text("label:has(#m-side) span") == "左右対訳"
+    page.goto(base_url + "/")
+    assert page.inner_text(".site-nav a") == "記事一覧"
+    assert page.get_attribute("html", "lang") == "ja"
+
+
+def test_dark_switch_overrides_the_system_theme_and_is_remembered(open_page, base_url):
+    page = open_page(color_scheme="light")
+    assert background(page) > 0.8
+    page.check("#theme-dark")
+    assert background(page) < 0.05
+    page.goto(base_url + "/second/")
+    assert background(page) < 0.05 and page.is_checked("#theme-dark")
+    page.keyboard.press("d")
+    assert background(page) > 0.8
+    assert background(open_page(color_scheme="dark")) < 0.05, "auto follows the system"
+    assert background(open_page(color_scheme="dark", java_script_enabled=False)) < 0.05
+
+
+def test_marks_checkbox_hides_the_alignment_marks(open_page, base_url):
+    page = open_page("/essay/?mode=single&lang=ja")
+    mark = '.cell[data-note="untranslated"] .mark'
+    assert page.is_visible(mark)
+    assert page.eval_on_selector('.cell[data-note="untranslated"]', "c => c.textContent.trim()") \
+        == page.inner_text(mark)
+    page.uncheck("#marks")
+    assert not page.is_visible(mark)
+    page.goto(base_url + "/essay/?mode=single&lang=ja")
+    assert not page.is_checked("#marks") and not page.is_visible(mark)
+    page.click(".help summary")
+    assert "not translated" in page.inner_text("#marks-legend")
+
+
+# ---- the site stays on its own origin and passes axe ------------------------------------------
+
+def test_no_request_leaves_the_site(open_page, base_url, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    for path in ("/essay/", "/", "/tags/reading/", "/404.html"):
+        page.goto(base_url + path)
+    context.close()
+    assert requests and all(url.startswith(base_url) for url in requests), requests
+
+
+@pytest.mark.parametrize("path, width, scheme", [
+    ("/essay/", 1280, "light"), ("/essay/?mode=interleaved&pair=zh,ja", 375, "dark"),
+    ("/essay/?mode=single&lang=ja", 1280, "dark"), ("/", 375, "light"),
+    ("/tags/reading/", 1280, "dark"), ("/404.html", 375, "light")])
+def test_pages_have_no_axe_violations(open_page, path, width, scheme):
+    if not AXE_JS.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core missing at {AXE_JS}: `make browser-deps` installs it")
+        pytest.skip(f"!!! axe-core not found at {AXE_JS}: accessibility NOT checked "
+                    "(npm i axe-core, or set BITEXT_AXE_JS) !!!")
+    page = open_page(path, width=width, color_scheme=scheme, bypass_csp=True)
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("axe.run()")
+    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:4])
+                for v in result["violations"]]
+    assert not problems

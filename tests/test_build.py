@@ -1,0 +1,287 @@
+"""End-to-end behaviour of `build`, `check` and `new` on small inline sites."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conftest import entry
+
+
+def two_language_site() -> dict[str, str]:
+    return {
+        "content/first-post/en.md": entry("First post", """
+            # Opening
+
+            Paragraph one has 12 GPUs.
+
+            Paragraph two.
+
+            - a list
+            - of two
+            """, date="2026-05-07", author="Jane Doe", tags="[ai, China]", original="true",
+            summary="'The summary.'"),
+        "content/first-post/zh.md": entry("第一篇", """
+            # 开篇
+
+            第一段有 12 个 GPU。
+
+            第二段。
+            """, translator="李四"),
+        "content/older/en.md": entry("Older post", "Just one paragraph.", date="2025-01-02",
+                                     tags="[ai]"),
+        "content/draft-one/en.md": entry("Secret", "Not yet.", draft="true", date="2027-01-01"),
+    }
+
+
+class Segments(HTMLParser):
+    """Collects each `.seg` row's id and the (lang, classes, text) of its cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[dict]] = {}
+        self._row: str | None = None
+        self._cell: dict | None = None
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if self._cell is not None:
+            self._depth += 1
+        elif "seg" in classes and re.fullmatch(r"s\d+", a.get("id") or ""):
+            self._row = a["id"]
+            self.rows[self._row] = []
+        elif self._row and "cell" in classes:
+            self._cell = {"lang": a.get("lang"), "classes": classes, "text": "", "attrs": a}
+            self._depth = 1
+
+    def handle_endtag(self, tag):
+        if self._cell is not None:
+            self._depth -= 1
+            if self._depth == 0:
+                self.rows[self._row].append(self._cell)
+                self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def parse_rows(html: str) -> dict[str, list[dict]]:
+    parser = Segments()
+    parser.feed(html)
+    return parser.rows
+
+
+def test_build_writes_reading_page_with_segment_ids_and_lang_cells(project, run):
+    root = project(two_language_site())
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    html = (root / "site/first-post/index.html").read_text()
+    rows = parse_rows(html)
+    assert list(rows) == ["s1", "s2", "s3", "s4"]
+    assert [c["lang"] for c in rows["s1"]] == ["en", "zh"]
+    assert "Paragraph one" in rows["s2"][0]["text"] and "第一段" in rows["s2"][1]["text"]
+
+
+def test_missing_block_gives_an_empty_cell_marked_untranslated(project, run):
+    root = project(two_language_site())
+    run(root, "build")
+    rows = parse_rows((root / "site/first-post/index.html").read_text())
+    zh_cell = rows["s4"][1]
+    assert "untranslated" in zh_cell["classes"]
+    assert zh_cell["attrs"].get("data-note") == "untranslated"
+    assert "a list" in rows["s4"][0]["text"]
+
+
+def test_index_lists_published_entries_newest_first_without_drafts(project, run):
+    root = project(two_language_site())
+    run(root, "build")
+    index = (root / "site/index.html").read_text()
+    assert index.index("First post") < index.index("Older post")
+    assert "第一篇" in index and "Secret" not in index
+    assert not (root / "site/draft-one").exists()
+
+
+def test_drafts_flag_publishes_drafts(project, run):
+    root = project(two_language_site())
+    assert run(root, "build", "--drafts").returncode == 0
+    assert (root / "site/draft-one/index.html").exists()
+
+
+def test_site_has_tags_404_nojekyll_and_favicon(project, run):
+    root = project(two_language_site())
+    run(root, "build")
+    site = root / "site"
+    for path in ("tags/ai/index.html", "tags/china/index.html", "404.html", ".nojekyll",
+                 "favicon.svg", "assets/site.css", "assets/reader.js"):
+        assert (site / path).exists(), path
+    tag_page = (site / "tags/ai/index.html").read_text()
+    assert "First post" in tag_page and "Older post" in tag_page
+
+
+def test_base_url_prefixes_every_internal_link(project, run):
+    root = project(two_language_site())
+    assert run(root, "build", "--base-url", "/repo/").returncode == 0
+    for page in (root / "site").rglob("*.html"):
+        html = page.read_text()
+        for url in re.findall(r'(?:href|src)="([^"]+)"', html):
+            if url.startswith(("http", "#", "mailto:")):
+                continue
+            assert url.startswith("/repo/"), (page, url)
+
+
+def test_two_builds_are_byte_identical(project, run, tmp_path):
+    root = project(two_language_site())
+    digests = []
+    for out in ("one", "two"):
+        assert run(root, "build", "--out", out).returncode == 0
+        digests.append({str(p.relative_to(root / out)): hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in sorted((root / out).rglob("*")) if p.is_file()})
+    assert digests[0] == digests[1]
+
+
+def test_check_reports_different_block_counts_with_both_counts(project, run):
+    root = project(two_language_site())
+    result = run(root, "check")
+    assert result.returncode == 0
+    assert re.search(r"content/first-post/en\.md: warning: .*en\.md: 4, zh\.md: 3", result.stderr)
+
+
+def test_check_json_lists_segments_with_blocks_and_confidence(project, run):
+    root = project(two_language_site())
+    result = run(root, "check", "--format", "json")
+    data = json.loads(result.stdout)
+    post = next(e for e in data["entries"] if e["slug"] == "first-post")
+    assert post["languages"] == ["en", "zh"]
+    assert post["segments"][0] == {"id": "s1", "blocks": {"en": [0], "zh": [0]},
+                                   "confidence": post["segments"][0]["confidence"]}
+    assert all(0 <= s["confidence"] <= 1 for s in post["segments"])
+
+
+def test_reading_page_header_shows_titles_author_translator_and_reading_time(project, run):
+    root = project(two_language_site())
+    run(root, "build")
+    html = (root / "site/first-post/index.html").read_text()
+    assert "By Jane Doe" in html and "Translated by 李四" in html
+    assert "May 7, 2026" in html and "min read" in html
+    assert '<html lang="en"' in html
+
+
+def test_entry_default_mode_and_pair_preselect_controls(project, run):
+    site = two_language_site()
+    site["content/first-post/zh.md"] = entry("第一篇", "第一段。", mode="interleaved",
+                                             pair="[zh, en]")
+    root = project(site)
+    assert run(root, "build").returncode == 0, run(root, "build").stderr
+    html = (root / "site/first-post/index.html").read_text()
+    assert re.search(r'id="m-inter" value="interleaved" checked', html)
+    assert re.search(r'id="a-1" value="zh" checked', html)
+
+
+def test_entry_assets_are_published_beside_the_page(project, run):
+    site = two_language_site()
+    site["content/first-post/en.md"] = entry("First post", "![A chart](chart.png)",
+                                             original="true")
+    site["content/first-post/chart.png"] = b"\x89PNG\r\n\x1a\nfake"
+    root = project(site)
+    assert run(root, "build").returncode == 0
+    assert (root / "site/first-post/chart.png").read_bytes().startswith(b"\x89PNG")
+    assert 'src="chart.png"' in (root / "site/first-post/index.html").read_text()
+
+
+def test_new_scaffolds_an_entry_that_builds(project, run):
+    root = project({})
+    result = run(root, "new", "my-essay", "--langs", "en,ja")
+    assert result.returncode == 0, result.stderr
+    assert (root / "content/my-essay/en.md").exists() and (root / "content/my-essay/ja.md").exists()
+    assert run(root, "check").returncode == 0, run(root, "check").stderr
+
+
+def test_new_refuses_an_invalid_slug_with_usage_status(project, run):
+    root = project({})
+    result = run(root, "new", "My Essay")
+    assert result.returncode == 2 and "invalid slug" in result.stderr
+
+
+def test_failed_build_keeps_previous_site(project, run):
+    root = project(two_language_site())
+    assert run(root, "build").returncode == 0
+    before = (root / "site/first-post/index.html").read_bytes()
+    (root / "content/first-post/zh.md").write_text("---\ntitle: [unclosed\n---\n")
+    result = run(root, "build")
+    assert result.returncode == 1
+    assert re.search(r"content/first-post/zh\.md:2(:\d+)?: error: ", result.stderr)
+    assert (root / "site/first-post/index.html").read_bytes() == before
+    assert not list(root.glob(".site.tmp-*"))
+
+
+def test_front_matter_errors_name_file_and_line(project, run):
+    root = project({"content/post/en.md": "---\ntitle: Post\ntittle: typo\ndate: 2026-02-30\n---\n"})
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert "content/post/en.md:3: error: unknown front-matter key `tittle` (did you mean `title`?)" \
+        in result.stderr
+    assert re.search(r"content/post/en\.md:4: error: `date` is not a real date", result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_badly_named_language_file_is_an_error(project, run):
+    root = project({"content/post/english.md": entry("Post", "Text"),
+                    "content/post/en_US.md": entry("Post", "Text")})
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert "english.md` is not named after a language" in result.stderr
+    assert "en_US.md` is not named after a language" in result.stderr
+
+
+def test_editor_temp_files_are_ignored(project, run):
+    root = project({"content/post/en.md": entry("Post", "Text"),
+                    "content/post/.en.md.swp": "junk", "content/post/en.md~": "junk",
+                    "content/post/4913": "", "content/.DS_Store": "x"})
+    assert run(root, "check").returncode == 0
+    run(root, "build")
+    assert sorted(p.name for p in (root / "site/post").iterdir()) == ["index.html"]
+
+
+def test_conflicting_entry_wide_fields_are_an_error(project, run):
+    root = project({"content/post/en.md": entry("Post", "Text", date="2026-01-01"),
+                    "content/post/zh.md": entry("帖子", "文字", date="2026-01-02")})
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert re.search(r"zh\.md:3: error: `date` differs from en\.md:3", result.stderr)
+
+
+def test_interface_strings_ship_for_every_site_language(project, run):
+    root = project(two_language_site())
+    run(root, "build")
+    strings = (root / "site/assets/i18n.js").read_text()
+    table = json.loads(strings.removeprefix("window.BITEXT_I18N=").rstrip(";\n"))
+    assert set(table) == {"en", "zh"}
+    assert table["zh"]["side_by_side"] == "左右对照"
+    assert set(table["zh"]) == set(table["en"])
+
+
+def test_reading_page_assets_stay_under_30_kb(project, run):
+    root = project(two_language_site())
+    run(root, "build")
+    html = (root / "site/first-post/index.html").read_text()
+    assets = re.findall(r'(?:href|src)="/(assets/[^"]+\.(?:css|js))"', html)
+    inline = sum(len(s) for s in re.findall(r"<script>(.*?)</script>", html, re.S))
+    total = inline + sum((root / "site" / a).stat().st_size for a in assets)
+    assert 0 < total < 30 * 1024, (assets, total)
+
+
+def test_no_request_leaves_the_site(project, run):
+    root = project(two_language_site())
+    run(root, "build")
+    for page in (root / "site").rglob("*.html"):
+        for url in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', page.read_text()):
+            assert not url.startswith(("http:", "https:", "//")), (page, url)
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}

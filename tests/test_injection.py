@@ -1,0 +1,219 @@
+"""Injection: hostile Markdown, raw HTML and front matter go through the whole pipeline, and the
+output, parsed as HTML, holds no script from content, no event handler, no script URL, no style.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from test_invalid import new_project
+
+from bitext.cli import main
+from bitext.markup import make_markdown, to_document
+from bitext.sanitize import sanitize_html
+
+PAYLOADS = [
+    "<script>alert('raw')</script>",
+    "<img src=x onerror=alert(1)> <a href=javascript:alert(1)>unquoted</a>",
+    "<img src=x onerror=\"alert(img)\">",
+    "<svg onload=\"alert(svg)\"><circle/></svg>",
+    "<iframe src=\"javascript:alert('iframe')\"></iframe>",
+    "<a href=\"javascript:alert('a')\">a</a>",
+    "<a href=\"jav&#x61;script:alert('entity')\">entity</a>",
+    "<a href=\"java&#9;script:alert('tab')\">tab</a>",
+    "<a href=\" JaVaScRiPt:alert('case')\">case</a>",
+    "<a href=\"vbscript:msgbox('vb')\">vb</a>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">data</a>",
+    "<img src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+\">",
+    "<form action=\"javascript:alert('form')\">"
+    "<button formaction=\"javascript:x\">b</button></form>",
+    "<object data=\"javascript:alert('object')\"></object><embed src=\"javascript:x\">",
+    "<base href=\"javascript:alert('base')//\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('meta')\">",
+    "<style>body{background:url(javascript:alert('style'))}</style>",
+    "<p style=\"background:url(javascript:alert('attr'))\" onclick=\"alert('click')\">p</p>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=\"alert(mxss)\">",
+    "<noscript><p title=\"</noscript><img src=x onerror=\"alert(noscript)\">\">",
+    "<div id=\"s1\">claims a segment id</div>",
+    "<details open ontoggle=\"alert(toggle)\"><summary>s</summary></details>",
+    "<!-- comment --><scr<script>ipt>alert('split')</script>",
+]
+MARKDOWN = [
+    "[md link](javascript:alert('md'))",
+    "[entity link](jav&#x61;script:alert('md-entity'))",
+    "[colon entity](javascript&colon;alert('colon'))",
+    "[vb](vbscript:msgbox('md'))",
+    "[data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![data svg](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "![img](javascript:alert('img-md'))",
+    "[reference][evil] and ![ref image][evil]\n\n[evil]: javascript:alert('ref')",
+    "<javascript:alert('autolink')> <vbscript:x> <data:text/html,x>",
+    "[angle](<javascript:alert('angle')>)",
+    "`<script>alert('code')</script>`",
+    "```html\n<script>alert('fence')</script>\n```",
+    "Footnote[^x].\n\n[^x]: <img src=x onerror=\"alert(footnote)\"> [f](javascript:alert('fn'))",
+    "Inline note^[<b onmouseover=\"alert(inline-note)\">n</b>].",
+    "| <img src=x onerror=\"alert(cell)\"> | b |\n|:--|--:|\n| [c](javascript:x) | d |",
+    "# Heading <img src=x onerror=\"alert(heading)\">",
+]
+HOSTILE = "<script>alert('meta')</script>\"'><img src=x onerror=alert(1)>"
+HARMLESS = ("<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby> x<sup>2</sup> "
+            "<abbr title=\"HyperText\">HTML</abbr> <kbd>Ctrl</kbd> "
+            "<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"dot\">")
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data", "xlink:href",
+                  "background", "cite", "longdesc", "usemap", "ping", "manifest"}
+BAD_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+GOOD_DATA = re.compile(r"^data:image/(png|jpe?g|gif|webp|avif);", re.IGNORECASE)
+
+
+def hostile_site() -> dict[str, str]:
+    body = "\n\n".join(["Before the payloads.", *PAYLOADS, *MARKDOWN, HARMLESS, "The end."])
+    quoted = HOSTILE.replace("'", "''")
+    meta = (f"title: '{quoted}'\nsummary: '{quoted}'\nauthor: '{quoted}'\n"
+            f"translator: '{quoted}'\npublisher: '{quoted}'\nedition: '{quoted}'\n"
+            f"tags: ['{quoted}', '\" onmouseover=\"alert(1)']\n")
+    return {
+        "content/evil/en.md": f"---\n{meta}date: 2026-01-01\noriginal: true\n---\n\n{body}\n",
+        "content/evil/zh.md": f"---\ntitle: '{quoted}'\n---\n\n{body}\n",
+        "site.yaml": f"title: '{quoted}'\ndescription: '{quoted}'\nauthor: '{quoted}'\n",
+    }
+
+
+class Audit(HTMLParser):
+    """Everything in a page that could run script, or that the CSP would block."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.ids: list[str] = []
+        self.csp: str | None = None
+        self._script: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {name: value or "" for name, value in attrs}
+        for name, value in a.items():
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…>")
+            if name == "style":
+                self.problems.append(f"<{tag} style=…> (blocked by the CSP)")
+            if name in URL_ATTRIBUTES and BAD_SCHEME.match(value) and not (
+                    tag == "img" and name == "src" and GOOD_DATA.match(value)):
+                self.problems.append(f"<{tag} {name}={value[:40]!r}>")
+        if tag in ("iframe", "object", "embed", "base", "style", "frame", "applet"):
+            self.problems.append(f"<{tag}>")
+        if tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
+            self.problems.append("<meta refresh>")
+        if tag == "meta" and a.get("http-equiv", "").lower() == "content-security-policy":
+            self.csp = a.get("content")
+        if tag == "script":
+            if a.get("type") == "application/ld+json":
+                self._script = None
+            elif "src" in a:
+                if not a["src"].startswith("/assets/"):
+                    self.problems.append(f"<script src={a['src']!r}>")
+            else:
+                self._script = []
+        if "id" in a:
+            self.ids.append(a["id"])
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._script.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script is not None:
+            self.inline_scripts.append("".join(self._script))
+            self._script = None
+
+
+def audit(path: Path) -> Audit:
+    parser = Audit()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory) -> Path:
+    root = new_project(tmp_path_factory.mktemp("evil"), hostile_site())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        assert main(["build", "--quiet"], root=root) == 0
+    return root / "site"
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_no_script_handler_or_script_url_from_content_reaches_any_page(hostile_build):
+    assert len(pages(hostile_build)) >= 3
+    for page in pages(hostile_build):
+        assert audit(page).problems == [], page
+
+
+def test_the_only_inline_script_is_the_one_the_csp_hashes(hostile_build):
+    for page in pages(hostile_build):
+        found = audit(page)
+        assert found.csp and "'unsafe-inline'" not in found.csp, page
+        assert re.search(r"script-src 'self'[^;]*'sha256-", found.csp)
+        assert "style-src 'self'" in found.csp and "object-src 'none'" in found.csp
+        for script in found.inline_scripts:
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in found.csp, page
+            assert "alert" not in script
+
+
+def test_front_matter_text_is_escaped_in_text_and_attributes(hostile_build):
+    html = (hostile_build / "evil/index.html").read_text(encoding="utf-8")
+    assert "<script>alert('meta')" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert '" onmouseover="' not in html
+
+
+def test_harmless_markup_survives_sanitising(hostile_build):
+    html = (hostile_build / "evil/index.html").read_text(encoding="utf-8")
+    for markup in ("<ruby>漢<rp>(</rp><rt>kan</rt>", "<sup>2</sup>",
+                   '<abbr title="HyperText">HTML</abbr>', "<kbd>Ctrl</kbd>",
+                   'src="data:image/png;base64,iVBORw0KGgo="'):
+        assert markup in html
+
+
+def test_ids_are_unique_and_content_cannot_claim_the_pages_own(hostile_build):
+    for page in pages(hostile_build):
+        ids = audit(page).ids
+        assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    html = (hostile_build / "evil/index.html").read_text(encoding="utf-8")
+    assert html.count('id="s1"') == 1  # the segment's, not the one written in content
+
+
+def test_heading_and_footnote_ids_carry_the_language():
+    for lang in ("en", "zh-Hant"):
+        md = make_markdown(lang)
+        doc = to_document(md, "# Intro\n\n# Intro\n\nA note[^1].\n\n[^1]: The note.", 1, lang)
+        html = "".join(b.html for b in doc.blocks) + doc.footnotes_html
+        ids = re.findall(r'id="([^"]+)"', html)
+        prefix = lang.lower() + "-"
+        assert ids and all(i.startswith(prefix) or i.startswith(("fn-" + prefix, "fnref-" + prefix))
+                           for i in ids), ids
+        assert len(ids) == len(set(ids))
+
+
+def test_table_alignment_is_classes_not_styles():
+    doc = to_document(make_markdown("en"), "| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |", 1, "en")
+    html = doc.blocks[0].html
+    assert "style=" not in html
+    assert '<th class="align-left">' in html and '<td class="align-center">' in html
+    assert '<td class="align-right">' in html
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_sanitizer_drops_each_payloads_active_parts(payload):
+    parser = Audit()
+    parser.feed(sanitize_html(payload))
+    assert parser.problems == [] and parser.inline_scripts == []
