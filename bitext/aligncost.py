@@ -468,6 +468,10 @@ class Lattice:
         self.lo, self.hi, self.anchored = lo, hi, anchored
         self.live: list[tuple[int, int]] = []  # per row, the span of nodes the beam kept
         self.forward, self.back, self.costs = self._forward()
+        if self.forward[self.n][self.m - lo[self.n]] == math.inf and beam < math.inf:
+            # The beam cut every path to the goal (possible on freak inputs): search unpruned.
+            self.beam, self.live = math.inf, []
+            self.forward, self.back, self.costs = self._forward()
 
     def _forward(self):
         forward: list[list[float]] = []

@@ -460,3 +460,14 @@ def test_latin_terms_inside_cjk_text_are_anchors():
     zh = corpus.parse("zh", "大多数开发者都非常青睐Claude和 GPUs，见 https://example.org/a 。")[0]
     tokens = anchor_tokens(zh)
     assert {"claude", "gpu", "u:https://example.org/a"} <= tokens
+
+
+@pytest.mark.parametrize("lang", ["zh", "fr"])
+def test_a_beam_that_cuts_every_path_falls_back_to_a_full_search(lang, monkeypatch):
+    # A beam of zero keeps only each row's cheapest node, which strands the goal on most
+    # perturbed texts; the lattice must then search unpruned instead of walking off its band.
+    monkeypatch.setattr(align_module, "FIRST_BEAM", 0.0)
+    monkeypatch.setattr(align_module, "BAND", 4)
+    orig_src, case = corpus.long_case(lang, 120, 0.2, seed=3)
+    docs = {"en": corpus.parse("en", orig_src), lang: corpus.parse(lang, case.other)}
+    check_partition(align(docs, "en"), docs)
