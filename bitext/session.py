@@ -172,6 +172,19 @@ class _Run:
         report.entries, report.languages = len(model.articles), len(model.languages)
         if theme is not None and not diags.has_errors():
             _Render(self, job, summaries, model).go(report)
+        else:  # nothing renders, but one broken file must not hide another's bad links
+            self._check_unrendered_links(job, summaries)
+
+    def _check_unrendered_links(self, job: workers.Job,
+                                summaries: dict[str, workers.EntrySummary]) -> None:
+        """Parse (or load from the cache) the readable entries whose links were never seen."""
+        todo = [(s.light, s.key) for s in summaries.values()
+                if s.light is not None and s.links is None]
+        for slug, record in workers.run(job, "parsed", todo, self.session.workers):
+            if record is not None:
+                summary = summaries[slug] = replace(summaries[slug], links=record.links)
+                self.index.entries[slug] = summary
+                check_links(summary, self.config, self.diags)
 
     def _summaries(self, job: workers.Job,
                    sources: list[EntrySource]) -> dict[str, workers.EntrySummary]:

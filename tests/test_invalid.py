@@ -130,8 +130,6 @@ def test_unicode_normalisation_twin_slugs_are_an_error(tmp_path, previous_site, 
     assert f"invalid entry folder name `{nfc}`" in unicodedata.normalize("NFC", err)
 
 
-@pytest.mark.xfail(reason="links are checked when Markdown is parsed, which the cached build "
-                   "skips once another entry has failed (bitext/session.py)", strict=False)
 def test_link_errors_show_alongside_another_entrys_front_matter_error(tmp_path, monkeypatch,
                                                                       capsys):
     root = new_project(tmp_path / "project", {
