@@ -35,9 +35,12 @@ test: $(STAMP) browser-deps
 test-fast: $(STAMP)
 	BITEXT_SKIP_BROWSER=1 $(PY) -m pytest -n auto -q
 
+# Extra options go through BENCH_ARGS, e.g.  make bench BENCH_ARGS="--n 1000 5000 --runs 5"
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) bench/run.py
+	@# Eleventy, one of the peers, from npm into bench/node_modules; without npm it is skipped.
+	npm install --prefix bench --no-save --no-audit --no-fund --silent @11ty/eleventy@3 || true
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bitext tests bench build.py
