@@ -4,6 +4,8 @@ Pure: takes parsed entries with their documents and alignments, returns pages to
 """
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 from collections import Counter
@@ -32,6 +34,7 @@ class Cell:
     col: int  # position of the language on the page (0-based), used by the CSS toggles
     html: str
     note: str | None  # merged | split | added | loose | untranslated | None
+    dir: str = "ltr"  # "rtl" for right-to-left scripts (Arabic, Hebrew, Thaana…)
 
     @property
     def untranslated(self) -> bool:
@@ -80,6 +83,7 @@ class LangInfo:
     original: bool
     footnotes: str
     summary: str | None
+    dir: str = "ltr"
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,23 @@ def language_label(lang: str, config: SiteConfig) -> str:
 
     name = langcodes.Language.get(lang).autonym()
     return name[:1].upper() + name[1:] if name else lang
+
+
+# Scripts written right to left (ISO 15924), for a tag's likely script (`ur` → Arab).
+_RTL_SCRIPTS = frozenset({"Adlm", "Arab", "Hebr", "Mand", "Mend", "Nkoo", "Rohg", "Samr", "Syrc",
+                          "Thaa", "Yezi"})
+
+
+@functools.lru_cache(maxsize=256)
+def text_direction(lang: str) -> str:
+    """"rtl" or "ltr" from the tag's script, written (`az-Arab`) or likely (`fa` → Arab)."""
+    import langcodes  # local: only needed while assembling
+
+    try:
+        script = langcodes.Language.get(lang).maximize().script
+    except (ValueError, LookupError):
+        return "ltr"
+    return "rtl" if script in _RTL_SCRIPTS else "ltr"
 
 
 def tag_slug(name: str) -> str:
@@ -255,7 +276,7 @@ def _row(seg: Segment, item: ParsedEntry, cols: Mapping[str, int]) -> Row:
         indices = seg.blocks.get(lang, ())
         blocks = item.docs[lang].blocks
         html = "".join(blocks[i].html for i in indices)
-        cells.append(Cell(lang, col, html, seg.note(original, lang)))
+        cells.append(Cell(lang, col, html, seg.note(original, lang), text_direction(lang)))
     return Row(seg.id, tuple(cells), seg.confidence)
 
 
@@ -267,7 +288,7 @@ def _lang_info(item: ParsedEntry, lang: str, col: int, labels: Mapping[str, str]
         translators=version.meta.get("translator", ()), publisher=version.meta.get("publisher"),
         minutes=reading_minutes(lang, " ".join(b.text for b in doc.blocks)),
         original=lang == item.entry.original, footnotes=doc.footnotes_html,
-        summary=version.meta.get("summary"),
+        summary=version.meta.get("summary"), dir=text_direction(lang),
     )
 
 

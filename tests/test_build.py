@@ -285,3 +285,19 @@ def test_no_request_leaves_the_site(project, run):
 
 def _tree(path: Path) -> dict[str, bytes]:
     return {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}
+
+
+def test_right_to_left_languages_get_dir_rtl_from_their_script(project, run):
+    root = project({
+        "content/three/en.md": entry("Three", "One.\n\nTwo.", original="true"),
+        "content/three/fa.md": entry("سه", "یک.\n\nدو."),
+        "content/three/az-Arab.md": entry("Üç", "بیر.\n\nایکی."),
+        "content/three/az.md": entry("Üç", "Bir.\n\nİki."),
+    })
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    html = (root / "site/three/index.html").read_text()
+    dirs = {c["lang"]: c["attrs"].get("dir") for c in parse_rows(html)["s1"]}
+    assert dirs == {"en": None, "fa": "rtl", "az-Arab": "rtl", "az": None}
+    titles = re.findall(r'<span class="cell" lang="([^"]+)"( dir="rtl")?', html)
+    assert dict(titles) == {"en": "", "fa": ' dir="rtl"', "az-Arab": ' dir="rtl"', "az": ""}
