@@ -113,6 +113,7 @@ def ui_table(strings: Mapping[str, Mapping[str, str]], lang: str) -> dict[str, s
     return table
 
 
+@functools.lru_cache(maxsize=4096)  # Babel's locale lookup is slow; lists repeat dates
 def long_date(iso: str | None, lang: str) -> str:
     """`2026-05-07` as the reader's locale writes it: May 7, 2026 · 2026年5月7日."""
     if not iso:
