@@ -5,7 +5,6 @@ Pure: takes parsed entries with their documents and alignments, returns pages to
 from __future__ import annotations
 
 import functools
-
 import re
 import unicodedata
 from collections import Counter
@@ -308,7 +307,8 @@ def _tags(published: Sequence[ParsedEntry],
         link = links[item.entry.slug]
         for tag in link.tags:
             by_slug.setdefault(tag.slug, (tag, []))[1].append(link)
-    return [by_slug[slug] for slug in sorted(by_slug, key=lambda s: (by_slug[s][0].name.casefold(), s))]
+    return [by_slug[slug]
+            for slug in sorted(by_slug, key=lambda s: (by_slug[s][0].name.casefold(), s))]
 
 
 def _check_collisions(articles: Sequence[ArticlePage], lists: Sequence[ListPage],

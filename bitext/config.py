@@ -131,7 +131,8 @@ def _per_language(value: Any) -> tuple[str | None, Any]:
     if isinstance(value, str) and value.strip():
         return None, {"*": value.strip()}
     if isinstance(value, dict) and value and all(
-            isinstance(k, str) and normalize_lang(k) and isinstance(v, str) for k, v in value.items()):
+            isinstance(k, str) and normalize_lang(k) and isinstance(v, str)
+            for k, v in value.items()):
         return None, {normalize_lang(k): v.strip() for k, v in value.items()}
     return "must be text, or a mapping from language to text such as {en: …, zh: …}", None
 

@@ -97,7 +97,8 @@ def _check_templates(env: jinja2.Environment, config: SiteConfig, diags: Diagnos
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
-            diags.error(config.templates_dir / name, exc.lineno, f"template syntax error: {exc.message}")
+            diags.error(config.templates_dir / name, exc.lineno,
+                        f"template syntax error: {exc.message}")
         except UnicodeDecodeError as exc:
             diags.error(config.templates_dir / name, None, "template is not valid UTF-8 "
                         f"(byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
@@ -175,10 +176,14 @@ def _common(model: SiteModel, config: SiteConfig, theme: Theme, ui: str) -> dict
 
 def _ui_langs(model: SiteModel, theme: Theme) -> list[tuple[str, str]]:
     """Interface languages offered: the site's languages, each with its own name."""
-    langs = [lang for lang in model.languages] or ["en"]
-    return [(lang, ui_table(theme.strings, lang)["lang_name"] if (
-        lang in theme.strings or lang.split("-")[0] in theme.strings) else model.labels.get(lang, lang))
-        for lang in langs]
+    langs = list(model.languages) or ["en"]
+
+    def name(lang: str) -> str:
+        if lang in theme.strings or lang.split("-")[0] in theme.strings:
+            return ui_table(theme.strings, lang)["lang_name"]
+        return model.labels.get(lang, lang)
+
+    return [(lang, name(lang)) for lang in langs]
 
 
 def _strings_js(theme: Theme, model: SiteModel) -> str:

@@ -16,8 +16,8 @@ Pagefind runs as the binary of the `pagefind[extended]` package, one process per
 parallel, on the synthesised pages in a temporary folder outside the site. (Its Python API
 polls its service every 0.1 s for each message: one `add_custom_record` per segment took
 minutes on a long article.) The bundles are read back and published with the rest of the site,
-atomically. When the indexed text is unchanged since the last build, the previous bundles are
-reused without running Pagefind.
+atomically. A language whose indexed text is unchanged since the last build keeps its previous
+bundle without running Pagefind (`languages.json` holds each bundle's digest).
 """
 from __future__ import annotations
 
@@ -133,39 +133,51 @@ def search_files(model: SiteModel, config: SiteConfig, diags: Diagnostics,
     pages = search_pages(model) if pages is None else pages
     if not pages or diags.has_errors():  # a failed build publishes nothing: skip Pagefind
         return
-    digest = _digest(pages)
-    bundles = sorted({page.bundle for page in pages})
-    manifest = json.dumps({"languages": bundles, "digest": digest}, indent=1).encode() + b"\n"
-    previous = _previous_bundles(config.out_dir, manifest)
-    if previous is not None:
-        yield from previous
-        return
+    digests = {bundle: _digest([p for p in pages if p.bundle == bundle])
+               for bundle in sorted({page.bundle for page in pages})}
+    manifest = json.dumps({"languages": list(digests), "digests": digests},
+                          indent=1).encode() + b"\n"
+    # Pagefind cannot update an index, so a bundle is rebuilt whole; but only the languages
+    # whose text changed are (an edit of one file touches one language).
+    previous = _previous_digests(config.out_dir)
+    reused = {b: _previous_bundle(config.out_dir, b) for b, d in digests.items()
+              if previous.get(b) == d}
+    files = [f for bundle_files in reused.values() if bundle_files for f in bundle_files]
+    stale = [b for b in digests if not reused.get(b)]
     try:
-        files = _index(pages)
+        files += _index([page for page in pages if page.bundle in stale])
     except Exception as exc:  # a missing binary, its exit status, an unreadable bundle…
         diags.error(config.out_dir / str(SEARCH_DIR), None,
                     f"Pagefind could not build the search index: {exc or type(exc).__name__}",
                     hint="reinstall it with `pip install 'pagefind[extended]'`")
         return
-    yield from files
+    yield from sorted(files, key=lambda f: f.path)
     yield OutputFile(MANIFEST, manifest)
 
 
 def _digest(pages: list[SearchPage]) -> str:
-    """Changes when the indexed text or the Pagefind version does."""
+    """Changes when a bundle's indexed text or the Pagefind version does."""
     sha = hashlib.sha256(importlib.metadata.version("pagefind").encode())
     for page in pages:
         sha.update(f"\0{page.bundle}\0{page.path}\0{page.html}".encode())
     return sha.hexdigest()
 
 
-def _previous_bundles(out_dir: Path, manifest: bytes) -> list[OutputFile] | None:
-    """The last build's bundles, if they were built from the same text by the same Pagefind."""
-    folder = out_dir / str(SEARCH_DIR)
+def _previous_digests(out_dir: Path) -> dict[str, str]:
+    """Each bundle's digest as the last build published it ({} if unreadable or older)."""
     try:
-        if (folder / "languages.json").read_bytes() != manifest:
-            return None
-        return [OutputFile(PurePosixPath(SEARCH_DIR, *path.relative_to(folder).parts),
+        manifest = json.loads((out_dir / str(MANIFEST)).read_text(encoding="utf-8"))
+        digests = manifest["digests"]
+        return {str(k): str(v) for k, v in digests.items()} if isinstance(digests, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _previous_bundle(out_dir: Path, bundle: str) -> list[OutputFile] | None:
+    """The last build's files of one bundle, read back to be published again."""
+    folder = out_dir / str(SEARCH_DIR) / bundle
+    try:
+        return [OutputFile(PurePosixPath(SEARCH_DIR, bundle, *path.relative_to(folder).parts),
                            path.read_bytes())
                 for path in sorted(folder.rglob("*")) if path.is_file()]
     except OSError:
@@ -174,6 +186,8 @@ def _previous_bundles(out_dir: Path, manifest: bytes) -> list[OutputFile] | None
 
 def _index(pages: list[SearchPage]) -> list[OutputFile]:
     """Write the pages to a temporary folder, run Pagefind on each language, read back."""
+    if not pages:
+        return []
     with tempfile.TemporaryDirectory(prefix="bitext-search-") as tmp:
         source, out = Path(tmp, "src"), Path(tmp, "out")
         for page in pages:

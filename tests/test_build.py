@@ -220,11 +220,12 @@ def test_failed_build_keeps_previous_site(project, run):
 
 
 def test_front_matter_errors_name_file_and_line(project, run):
-    root = project({"content/post/en.md": "---\ntitle: Post\ntittle: typo\ndate: 2026-02-30\n---\n"})
+    root = project({"content/post/en.md":
+                    "---\ntitle: Post\ntittle: typo\ndate: 2026-02-30\n---\n"})
     result = run(root, "check")
     assert result.returncode == 1
-    assert "content/post/en.md:3: error: unknown front-matter key `tittle` (did you mean `title`?)" \
-        in result.stderr
+    assert ("content/post/en.md:3: error: unknown front-matter key `tittle` "
+            "(did you mean `title`?)") in result.stderr
     assert re.search(r"content/post/en\.md:4: error: `date` is not a real date", result.stderr)
     assert "Traceback" not in result.stderr
 
