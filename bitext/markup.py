@@ -128,6 +128,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
     """Parse a body and cut it into top-level blocks; `body_line` is the body's first file line."""
     env: dict = {"docId": lang.lower()}
     tokens = md.parse(body, env)
+    _rank_headings(tokens)
     blocks: list[Block] = []
     footnotes = ""
     pin: str | None = None
@@ -146,6 +147,20 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
         blocks.append(_make_block(md, group, env, len(blocks), body_line, pin))
         pin = None
     return Document(tuple(blocks), footnotes)
+
+
+def _rank_headings(tokens: Sequence[Token]) -> None:
+    """Renumber heading levels by rank from h2: the page title is the one h1.
+
+    A body written with `###` sections (or `#` and `##`) would otherwise skip a level under the
+    title or repeat it, which screen readers announce and the HTML checker reports; and two
+    translations that chose different levels still agree once ranked.
+    """
+    levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
+    rank = {level: f"h{min(2 + k, 6)}" for k, level in enumerate(levels)}
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = rank[int(token.tag[1])]
 
 
 def _top_level_groups(tokens: Sequence[Token]) -> list[list[Token]]:

@@ -302,3 +302,20 @@ def test_right_to_left_languages_get_dir_rtl_from_their_script(project, run):
     assert dirs == {"en": None, "fa": "rtl", "az-Arab": "rtl", "az": None}
     titles = re.findall(r'<span class="cell" lang="([^"]+)"( dir="rtl")?', html)
     assert dict(titles) == {"en": "", "fa": ' dir="rtl"', "az-Arab": ' dir="rtl"', "az": ""}
+
+
+def test_heading_levels_are_ranked_from_h2_under_the_page_title(project, run):
+    root = project({
+        "content/ranked/en.md": entry("Ranked", "### Part one\n\nText.\n\n##### Detail\n\nMore."),
+        "content/ranked/zh.md": entry("排名", "# 第一部分\n\n正文。\n\n## 细节\n\n更多。"),
+    })
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    html = (root / "site/ranked/index.html").read_text()
+    body = html[html.index('class="doc"'):]
+    assert re.findall(r"<(h\d)[ >][^<]*(?:Part one|Detail|第一部分|细节)", body) == [
+        "h2", "h2", "h3", "h3"]
+    assert html.count("<h1") == 1
+    check = run(root, "check", "--format", "json")
+    segments = json.loads(check.stdout)["entries"][0]["segments"]
+    assert all(len(blocks) == 1 for s in segments for blocks in s["blocks"].values())
