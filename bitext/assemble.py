@@ -151,6 +151,11 @@ def language_label(lang: str, config: SiteConfig) -> str:
     """The configured label, else the language's own name for itself (English, 中文, 日本語)."""
     if lang in config.labels:
         return config.labels[lang]
+    return _autonym(lang)
+
+
+@functools.lru_cache(maxsize=256)
+def _autonym(lang: str) -> str:
     import langcodes  # local: only needed while assembling
 
     name = langcodes.Language.get(lang).autonym()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import os
 import re
 import unicodedata
@@ -82,6 +83,7 @@ def is_ignored(name: str) -> bool:
     return bool(_TEMP_RE.search(name))
 
 
+@functools.lru_cache(maxsize=1024)  # langcodes' validation is slow; a site has few tags
 def normalize_lang(name: str) -> str | None:
     """The canonical BCP 47 casing of a file stem (`zh-hant` → `zh-Hant`), None if not a tag.
 
@@ -122,7 +124,7 @@ def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
                 diags.warning(path, None, "Markdown file outside an entry folder is ignored",
                               hint=f"move it to {content_dir.name}/<slug>/<lang>.md")
             continue
-        if not _inside(path, content_dir):
+        if path.is_symlink() and not _inside(path, content_dir):
             diags.error(path, None, "entry folder is a link to outside the content folder")
             continue
         twin = unicodedata.normalize("NFC", path.name).casefold()
@@ -155,7 +157,8 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
     files: dict[str, Path] = {}
     assets: list[Path] = []
     for path in _walk(folder, diags):
-        if not _inside(path, folder):
+        # `_walk` follows no linked folder, so only a linked file can lead outside.
+        if path.is_symlink() and not _inside(path, folder):
             diags.error(path, None, "file is a link to outside its entry folder",
                         hint="copy the file into the entry folder instead of linking to it")
             continue
