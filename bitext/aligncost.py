@@ -58,8 +58,9 @@ ANCHOR_CAP = 9.0  # most nats a group can earn from anchors
 # A Han character carries about as much as three Latin characters, a Hangul syllable two, a
 # kana one (fitted on the en–zh and en–ja fixtures), so lengths of Chinese, Japanese, Korean and
 # English land on one scale before calibration.
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
-_HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
+# Runs, not characters: findall then returns a few strings per block instead of one per glyph.
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af]+")
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*"
                        r"(?:[-'’.+#][A-Za-z0-9\u00c0-\u024f]+)*[+#]*")
 _URL_RE = re.compile(r"https?://[^\s<>\"'，。、）)]+")
@@ -109,7 +110,8 @@ def _sentence_count(text: str) -> int:
 def text_units(text: str) -> float:
     if text.isascii():
         return float(len(text))
-    return float(len(text) + 2 * len(_HAN_RE.findall(text)) + len(_HANGUL_RE.findall(text)))
+    han = sum(map(len, _HAN_RE.findall(text)))
+    return float(len(text) + 2 * han + sum(map(len, _HANGUL_RE.findall(text))))
 
 
 def anchor_tokens(block: Block) -> frozenset[str]:
