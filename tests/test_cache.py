@@ -1,0 +1,157 @@
+"""The build cache and the parallel build: same output whichever way a site is built.
+
+Sites here have more entries than `workers.MIN_PARALLEL` where the pool matters, so the
+process pool is exercised; search is off (`--no-search`) except where the test says so,
+because Pagefind's cost is the same either way and `test_search.py` covers its reuse.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import entry
+
+from bitext import workers
+from bitext.cli import main
+
+ENTRIES = workers.MIN_PARALLEL + 6
+
+
+def many_entries(n: int = ENTRIES) -> dict[str, str]:
+    files = {}
+    for k in range(n):
+        day = f"2026-01-{k % 28 + 1:02d}"
+        files[f"content/post-{k:02d}/en.md"] = entry(
+            f"Post {k}", f"# Part {k}\n\nFirst paragraph of post {k}.\n\nSecond, with {k} GPUs.",
+            date=day, tags=f"[t{k % 3}]", original="true")
+        files[f"content/post-{k:02d}/zh.md"] = entry(
+            f"第{k}篇", f"# 第{k}部分\n\n第{k}篇的第一段。\n\n第二段，有 {k} 个 GPU。")
+    return files
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(run, root: Path, *args: str) -> str:
+    result = run(root, "build", "--no-search", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout + result.stderr
+
+
+def written(output: str) -> int:
+    return int(re.search(r"\((\d+) files? written", output).group(1))
+
+
+def test_cold_cached_and_incremental_builds_give_identical_trees(project, run, tmp_path):
+    root = project(many_entries())
+    cache = str(tmp_path / "cache")
+    build(run, root, "--no-cache", "--out", str(tmp_path / "cold"))
+    build(run, root, "--cache-dir", cache, "--out", str(tmp_path / "cached"))
+    assert tree(tmp_path / "cached") == tree(tmp_path / "cold")
+
+    # Edit one entry, add one, delete one: the incremental build must equal a cold one.
+    post = root / "content/post-03/zh.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("第一段", "首段"), encoding="utf-8")
+    (root / "content/added/en.md").parent.mkdir()
+    (root / "content/added/en.md").write_text(entry("Added", "New.", date="2026-02-01",
+                                                    tags="[t1]"), encoding="utf-8")
+    for path in (root / "content/post-07").iterdir():
+        path.unlink()
+    (root / "content/post-07").rmdir()
+    build(run, root, "--cache-dir", cache, "--out", str(tmp_path / "cached"))
+    build(run, root, "--no-cache", "--out", str(tmp_path / "cold2"))
+    assert tree(tmp_path / "cached") == tree(tmp_path / "cold2")
+    assert not (tmp_path / "cached/post-07").exists()
+
+
+def test_a_rebuild_with_no_change_touches_no_file(project, run, tmp_path):
+    root = project(many_entries())
+    build(run, root)
+    before = stats(root / "site")
+    output = build(run, root)
+    assert written(output) == 0
+    assert stats(root / "site") == before
+
+
+def test_one_changed_entry_rewrites_its_page_and_the_pages_that_list_it(project, run):
+    root = project(many_entries())
+    build(run, root)
+    before = stats(root / "site")
+    post = root / "content/post-05/en.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Second,", "Then,"),
+                    encoding="utf-8")
+    build(run, root)
+    after = stats(root / "site")
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert "post-05/index.html" in changed
+    # No other article page is rewritten: their text and neighbours are unchanged.
+    pages = {p for p in changed if re.fullmatch(r"post-\d\d/index\.html", p)}
+    assert pages == {"post-05/index.html"}
+
+
+def test_a_template_change_rerenders_every_page_without_parsing_markdown(project, tmp_path,
+                                                                           monkeypatch):
+    from bitext import markup
+
+    root = project(many_entries(6))  # below MIN_PARALLEL: parsing runs in this process
+    args = ["build", "--no-search", "-q", "--root", str(root), "--content",
+            str(root / "content"), "--out", str(root / "site")]
+    monkeypatch.chdir(root)
+    assert main(args) == 0
+    before = stats(root / "site")
+    parsed = []
+    real = markup.to_document
+    monkeypatch.setattr(markup, "to_document", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    base = root / "templates/base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
+    assert main(args) == 0
+    after = stats(root / "site")
+    pages = [p for p in after if p.endswith(".html")]
+    assert all(after[p] != before[p] for p in pages), "every page uses base.html"
+    assert parsed == []
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-version"])
+def test_a_damaged_cache_is_ignored_with_a_warning_and_rebuilt(project, run, tmp_path, damage):
+    root = project(many_entries())
+    build(run, root, "--out", str(tmp_path / "first"))
+    for path in (root / ".cache").rglob("*.bin"):
+        data = path.read_bytes()
+        path.write_bytes({"garbage": b"\x80\x04not a cache" * 7,
+                          "truncated": data[: len(data) // 2],
+                          "other-version": data[:8] + b"\xff\xff" + data[10:]}[damage])
+    output = build(run, root, "--out", str(tmp_path / "second"))
+    assert "warning: ignoring unreadable build cache" in output
+    assert "Traceback" not in output
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+    # The next build trusts the cache it has just rewritten.
+    assert "ignoring unreadable" not in build(run, root, "--out", str(tmp_path / "second"))
+
+
+def test_cache_folder_default_option_and_bypass(project, run, tmp_path):
+    root = project(many_entries(3))
+    build(run, root, "--no-cache")
+    assert not (root / ".cache").exists()
+    build(run, root)
+    assert (root / ".cache/CACHEDIR.TAG").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    build(run, root, "--cache-dir", str(elsewhere), "--out", str(tmp_path / "out"))
+    assert any(elsewhere.iterdir())
+    assert not any(p.name == ".cache" or "cache" in p.name for p in (tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("inside", ["site/cache", "content/cache", "."])
+def test_the_cache_may_not_live_in_or_around_the_output_or_content(project, run, inside):
+    root = project(many_entries(2))
+    result = run(root, "build", "--no-search", "--cache-dir", str(root / inside))
+    assert result.returncode == 1
+    assert "error: the cache folder may not be inside, or contain, the" in result.stderr
+    assert not (root / "site").exists()
