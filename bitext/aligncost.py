@@ -451,6 +451,8 @@ MARGIN_OFFSET = 1.0
 _EPS = 1e-9  # a new candidate must beat the incumbent by this much: ties keep the earlier shape
 BEAM = 8.0  # nodes this much dearer than their row's cheapest are dropped (never on a good path)
 _FAR = BEAM  # so the largest margin measured (confidence σ(19) ≈ 1)
+_FROM_ROW = tuple((k, shape) for k, shape in enumerate(SHAPES) if shape[0])  # in SHAPES order
+_ALONG = SHAPES.index((0, 1))
 
 
 class Lattice:
@@ -488,12 +490,8 @@ class Lattice:
             costs.append(c_row)
             if i == 0:
                 f_row[0] = 0.0
-            for k, (di, _) in enumerate(SHAPES):
-                if di:
-                    self._relax_from_row(i, k, forward[i - di] if i >= di else None, f_row,
-                                         b_row, c_row)
-                else:
-                    self._relax_along_row(i, k, f_row, b_row, c_row)
+            self._relax_into_row(i, forward, f_row, b_row, c_row)
+            self._relax_along_row(i, _ALONG, f_row, b_row, c_row)
             cut = min(f_row) + self.beam
             live = [x for x in range(width) if f_row[x] <= cut]
             end = self.m - self.lo[i] if i == self.n else -1  # the goal is never dropped
@@ -503,48 +501,55 @@ class Lattice:
             self.live.append((self.lo[i] + live[0], self.lo[i] + live[-1]) if live else (1, 0))
         return forward, back, costs
 
-    def _relax_from_row(self, i, k, p_row, f_row, b_row, c_row) -> None:
-        """Offer every edge of shape k from row i − di into row i (hot loop: kept flat)."""
-        if p_row is None:
-            return
-        di, dj = SHAPES[k]
+    def _relax_into_row(self, i, forward, f_row, b_row, c_row) -> None:
+        """Offer every edge that consumes original blocks into row i (hot loop: kept flat).
+
+        The same as `group_cost`, inlined: a 500-block pair visits ~30,000 edges per pass, so
+        everything constant is bound once per row, not once per edge or per shape.
+        """
         model, lo, hi, inf, k_count = self.model, self.lo, self.hi, math.inf, len(SHAPES)
-        p_lo, row_lo = lo[i - di], lo[i]
         static, stride = model.static, (len(model.other) + 1) * k_count
-        gi = self.i0 + i - di
-        a = model.prefix_orig[gi + di] - model.prefix_orig[gi]
-        pl, (ratio, variance) = model.prefix_other, model.cal.length.at(gi)
-        inv_ratio, half_var, keep = 1.0 / ratio, variance / 2, 1 - OUTLIER
-        so, sl = model.sentences_orig, model.sentences_other
-        ratio, variance = model.cal.sentences.at(gi) if model.cal.sentences else (1.0, 0.0)
-        inv_sratio, s_half_var = 1.0 / ratio, variance / 2
-        sa = so[gi + di] - so[gi]
-        skip_start = self.anchored and i == di and not dj  # anchored chunk: no 1-0 first
-        live_lo, live_hi = self.live[i - di]
-        sqrt, log, erfc, j0, key0 = math.sqrt, math.log, math.erfc, self.j0, gi * stride + k
-        for pj in range(max(live_lo, row_lo - dj), min(live_hi, hi[i] - dj) + 1):
-            prev = p_row[pj - p_lo]
-            if prev == inf or (skip_start and pj == 0):
+        po, pl, so, sl = (model.prefix_orig, model.prefix_other, model.sentences_orig,
+                          model.sentences_other)
+        length_at, sentences = model.cal.length.at, model.cal.sentences
+        keep, sqrt, log, erfc, j0, row_lo = 1 - OUTLIER, math.sqrt, math.log, math.erfc, \
+            self.j0, lo[i]
+        for k, (di, dj) in _FROM_ROW:
+            if i < di:
                 continue
-            gj = j0 + pj
-            key = key0 + gj * k_count
-            cost = static.get(key)
-            if cost is None:
-                cost = static[key] = static_cost(model, gi, gi + di, gj, gj + dj)
-            if dj and cost < inf:
-                b = (pl[gj + dj] - pl[gj]) * inv_ratio
-                x = abs(a - b) / sqrt(2 * (half_var * (a + b) + VARIANCE_FLOOR))
-                cost -= log(keep * erfc(x) + OUTLIER)
-                if s_half_var and sa:
-                    sb = (sl[gj + dj] - sl[gj]) * inv_sratio
-                    if sb:
-                        x = abs(sa - sb) / sqrt(2 * (s_half_var * (sa + sb) + SENTENCE_FLOOR))
-                        cost += min(SENTENCE_CAP, -log(erfc(x))) if x < 5 else SENTENCE_CAP
-            # (the same as group_cost, inlined: this loop visits ~30,000 edges per 500 blocks)
-            x = pj + dj - row_lo
-            c_row[x * k_count + k] = cost
-            if prev + cost < f_row[x] - _EPS:
-                f_row[x], b_row[x] = prev + cost, k
+            p_row, p_lo, gi = forward[i - di], lo[i - di], self.i0 + i - di
+            a = po[gi + di] - po[gi]
+            ratio, variance = length_at(gi)
+            inv_ratio, half_var = 1.0 / ratio, variance / 2
+            ratio, variance = sentences.at(gi) if sentences else (1.0, 0.0)
+            inv_sratio, s_half_var = 1.0 / ratio, variance / 2
+            sa = so[gi + di] - so[gi]
+            skip_start = self.anchored and i == di and not dj  # anchored chunk: no 1-0 first
+            live_lo, live_hi = self.live[i - di]
+            key0 = gi * stride + k
+            for pj in range(max(live_lo, row_lo - dj), min(live_hi, hi[i] - dj) + 1):
+                prev = p_row[pj - p_lo]
+                if prev == inf or (skip_start and pj == 0):
+                    continue
+                gj = j0 + pj
+                key = key0 + gj * k_count
+                cost = static.get(key)
+                if cost is None:
+                    cost = static[key] = static_cost(model, gi, gi + di, gj, gj + dj)
+                if dj and cost < inf:
+                    b = (pl[gj + dj] - pl[gj]) * inv_ratio
+                    x = abs(a - b) / sqrt(2 * (half_var * (a + b) + VARIANCE_FLOOR))
+                    cost -= log(keep * erfc(x) + OUTLIER)
+                    if s_half_var and sa:
+                        sb = (sl[gj + dj] - sl[gj]) * inv_sratio
+                        if sb:
+                            x = abs(sa - sb) / sqrt(2 * (s_half_var * (sa + sb)
+                                                         + SENTENCE_FLOOR))
+                            cost += min(SENTENCE_CAP, -log(erfc(x))) if x < 5 else SENTENCE_CAP
+                x = pj + dj - row_lo
+                c_row[x * k_count + k] = cost
+                if prev + cost < f_row[x] - _EPS:
+                    f_row[x], b_row[x] = prev + cost, k
 
     def _relax_along_row(self, i, k, f_row, b_row, c_row) -> None:
         """0-1 edges within row i, left to right, so each node sees its final left neighbour."""
