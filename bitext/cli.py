@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--langs", help="comma-separated language tags, e.g. en,zh")
     i.add_argument("--layout", choices=("auto", "interleaved", "sequential"), default="auto")
     i.add_argument("--force", action="store_true", help="overwrite an existing entry")
+    i.add_argument("--keep-punctuation", action="store_true",
+                   help="leave ASCII punctuation in Chinese text as it is (by default `,` `:` "
+                   "`;` `?` `!` `(` `)` next to Han become full width)")
     return parser
 
 
@@ -294,7 +297,7 @@ def _cmd_import(args: argparse.Namespace, root: Path) -> int:
 
     langs = [part.strip() for part in args.langs.split(",")] if args.langs else None
     report = run_import(args.file, args.slug, _resolve(args.content, root), langs, args.layout,
-                        args.force)
+                        args.force, punctuation=not args.keep_punctuation)
     _print_diagnostics(Diagnostics(list(report.diagnostics)))
     for line in report.lines():
         print(line)

@@ -18,7 +18,7 @@ import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .content import SLUG_RE, normalize_lang
@@ -36,6 +36,7 @@ from .rawtext import (
     is_separator,
     make_block,
     norm,
+    restore_chinese_punctuation,
     split_blocks,
 )
 from .scripts import (
@@ -154,10 +155,11 @@ def classify_layout(blocks: Sequence[object]) -> str:
 
 
 def plan_import(text: str, path: Path, langs: Sequence[str] | None = None,
-                layout: str = "auto") -> ImportPlan:
+                layout: str = "auto", punctuation: bool = True) -> ImportPlan:
     """Split a decoded text into per-language blocks; raises SiteError on located errors.
 
     `langs` are already-validated language tags (or None to name languages by their script).
+    `punctuation`: put flattened Chinese punctuation back to full width (see `rawtext`).
     """
     diags = Diagnostics()
     if layout not in LAYOUTS:
@@ -282,6 +284,8 @@ def plan_import(text: str, path: Path, langs: Sequence[str] | None = None,
             if likely[i] and not in_list:
                 b.heading = 2
         blocks[lang] = [ImportBlock(b.line, b.text, lang, b.heading) for b in stream]
+    if punctuation:
+        _restore_punctuation(blocks, titles, notes)
     counts = {lang: len(blocks[lang]) for lang in order}
     if len(order) >= 2:
         low, high = min(counts.values()), max(counts.values())
@@ -294,6 +298,24 @@ def plan_import(text: str, path: Path, langs: Sequence[str] | None = None,
         blocks=blocks, titles=titles, fields=fields,
         dropped=[Dropped(n, t.strip(), dropped[n]) for n, t in all_lines if n in dropped],
         notes=notes, diagnostics=diags.sorted())
+
+
+def _restore_punctuation(blocks: dict[str, list[ImportBlock]],
+                         titles: dict[str, tuple[str, int]], notes: list[str]) -> None:
+    """Full-width punctuation back in the Chinese files, with a note saying how much."""
+    for lang, items in blocks.items():
+        if writing_of_lang(lang) != "Chinese":
+            continue
+        total = 0
+        for k, block in enumerate(items):
+            text, n = restore_chinese_punctuation(block.text)
+            items[k], total = replace(block, text=text), total + n
+        if lang in titles:
+            title, n = restore_chinese_punctuation(titles[lang][0])
+            titles[lang], total = (title, titles[lang][1]), total + n
+        if total:
+            notes.append(f"{lang}: {total} ASCII punctuation marks next to Chinese text put "
+                         "back to full width (，：；？！（）); --keep-punctuation skips this")
 
 
 def _drop_duplicates(blocks: list[RawBlock], dropped: dict[int, str]) -> list[RawBlock]:
@@ -609,7 +631,7 @@ def check_langs(langs: Sequence[str] | None, path: Path) -> list[str] | None:
 
 
 def run_import(path: Path, slug: str, content_dir: Path, langs: list[str] | None, layout: str,
-               force: bool) -> ImportReport:
+               force: bool, punctuation: bool = True) -> ImportReport:
     """Read `path`, split it into languages, write `content_dir/slug/<lang>.md`, report.
 
     Every problem is raised as a SiteError with located diagnostics: unreadable or non-UTF-8
@@ -630,7 +652,7 @@ def run_import(path: Path, slug: str, content_dir: Path, langs: list[str] | None
     except OSError as exc:
         raise SiteError([Diagnostic("error", SourceLocation(path),
                                     f"cannot read file: {exc.strerror or exc}")]) from None
-    plan = plan_import(decode_text(data, path), path, checked, layout)
+    plan = plan_import(decode_text(data, path), path, checked, layout, punctuation)
     diagnostics = list(plan.diagnostics)
     if force and folder.is_dir():
         for other in sorted(folder.glob("*.md")):

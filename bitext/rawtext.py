@@ -389,3 +389,25 @@ def _guess_encoding(data: bytes) -> str | None:
 
 def _halfwidth_kana(chars: Iterable[str]) -> int:
     return sum(1 for ch in chars if 0xFF66 <= ord(ch) <= 0xFF9D)
+
+
+# -- Chinese punctuation -----------------------------------------------------------------------
+
+# Pages and copy tools often flatten Chinese punctuation to ASCII (NFKC does): `中文,英文`.
+# A mark touching a Han character (or CJK punctuation) is put back to its full-width form;
+# one between Latin letters or digits (`1,000`, `GPT-4, Claude`) is left alone.
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_FLAT_RE = re.compile(rf"(?<=[{_CJK}])[,:;?!()]|[,:;?!()](?=[{_CJK}])")
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+
+
+def restore_chinese_punctuation(text: str) -> tuple[str, int]:
+    """`text` with flattened punctuation next to Han put back to full width, and how many."""
+    count = 0
+
+    def full(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return _FULL_WIDTH[match.group()]
+
+    return _FLAT_RE.sub(full, text), count

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,10 @@ def check_lines(plan: ImportPlan, lines: list[str]) -> None:
     """Every block starts on the line it claims, and every dropped line is that line."""
     for blocks in plan.blocks.values():
         for block in blocks:
-            source = lines[block.line - 1].strip().lstrip("#").strip()
-            assert block.text[:15] in source or source[:15] in block.text, block
+            # NFKC: the importer gives Chinese its full-width punctuation back.
+            source = unicodedata.normalize("NFKC", lines[block.line - 1].strip().lstrip("#"))
+            text = unicodedata.normalize("NFKC", block.text)
+            assert text[:15] in source.strip() or source.strip()[:15] in text, block
     for d in plan.dropped:
         assert lines[d.line - 1].strip() == d.text
 
@@ -106,7 +109,7 @@ def test_seed_000_interleaved_english_chinese():
     assert dropped[148].startswith("source link")
     assert plan.fields["source"] == ("https://www.interconnects.ai/p/notes-from-inside-chinas-ai-labs",
                                      148)
-    assert plan.titles["zh"] == ("硅谷 AI 研究员中国十日行:中国实验室更谦逊,美国充满零和博弈", 1)
+    assert plan.titles["zh"] == ("硅谷 AI 研究员中国十日行：中国实验室更谦逊，美国充满零和博弈", 1)
     assert "en" not in plan.titles
     # Lines 53 and 61 are English paragraphs ending with a pasted Chinese sentence that repeats
     # the next Chinese paragraph: reported with their lines, and the repeat is dropped.
@@ -465,8 +468,8 @@ def test_mixed_block_tail_moved_to_its_own_language(tmp_path):
     plan = report.plan
     assert [b.text for b in plan.blocks["en"]] == [ENGLISH.strip(), "Another English paragraph."]
     assert [(b.line, b.text) for b in plan.blocks["zh"]] == [
-        (1, "这是一个完全不同的中文句子,没有出现在下一段里。"),
-        (3, "这是下一段中文,内容和上面无关。"),
+        (1, "这是一个完全不同的中文句子，没有出现在下一段里。"),
+        (3, "这是下一段中文，内容和上面无关。"),
         (7, "又一段中文。")]
     [warning] = report.diagnostics
     assert warning.severity == "warning" and warning.location.line == 1
@@ -481,7 +484,7 @@ def test_mixed_block_tail_that_repeats_the_next_block_is_dropped(tmp_path):
     plan = run_import(write(tmp_path, text), "dup", tmp_path / "c", None, "auto", False).plan
     assert [b.text for b in plan.blocks["en"]] == [ENGLISH.strip(), "Then more."]
     assert [b.text for b in plan.blocks["zh"]] == [
-        "自我意识和职业晋升的欲望,确实会阻碍做出最好的模型。", "下一段。"]
+        "自我意识和职业晋升的欲望，确实会阻碍做出最好的模型。", "下一段。"]
     assert [(d.location.line, d.message.split("; ")[1]) for d in plan.diagnostics] == [
         (1, "dropped its trailing zh text, which repeats the zh block at line 3")]
 
@@ -647,3 +650,23 @@ def test_command_line_import(project, run):
     assert bad.returncode == 1
     assert "bad.txt:1:1: error: invalid UTF-8 at byte 0" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_flattened_chinese_punctuation_is_restored_unless_kept(project, run):
+    text = ("First paragraph, in English: with commas (and brackets)!\n\n"
+            "第一段,中文:有逗号(和括号)!约1,000个GPT-4, Claude用户?\n\n"
+            "Second paragraph.\n\n第二段;完。\n")
+    root = project({"paste.txt": text})
+    result = run(root, "import", "paste.txt", "--slug", "punct")
+    assert result.returncode == 0, result.stderr
+    assert "zh: 7 ASCII punctuation marks next to Chinese text put back" in result.stdout
+    zh = (root / "content/punct/zh.md").read_text(encoding="utf-8")
+    assert "第一段，中文：有逗号（和括号）！约1,000个GPT-4, Claude用户？" in zh
+    assert "第二段；完。" in zh
+    en = (root / "content/punct/en.md").read_text(encoding="utf-8")
+    assert "First paragraph, in English: with commas (and brackets)!" in en
+    kept = run(root, "import", "paste.txt", "--slug", "kept", "--keep-punctuation")
+    assert kept.returncode == 0, kept.stderr
+    assert "第一段,中文:有逗号(和括号)!" in (root / "content/kept/zh.md").read_text(
+        encoding="utf-8")
+    assert "put back" not in kept.stdout
