@@ -149,7 +149,10 @@ def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
     yield OutputFile(PurePosixPath(".nojekyll"), b"")
     yield OutputFile(PurePosixPath("assets/code.css"),
                      pygments_css(config.code_light, config.code_dark).encode())
-    yield OutputFile(PurePosixPath("assets/i18n.js"), _strings_js(theme, model).encode())
+    # One file per interface language, fetched only when the reader's language is not the one
+    # the page was rendered in: the reading page's own weight does not grow with languages.
+    for lang, table in _strings_tables(theme, model).items():
+        yield OutputFile(PurePosixPath("assets/i18n", f"{lang}.js"), _strings_js(lang, table))
     # Feeds, sitemap and robots.txt: site-wide, so always from the whole model.
     yield from (OutputFile(path, data) for path, data in site_files(model, config))
 
@@ -186,10 +189,14 @@ def _ui_langs(model: SiteModel, theme: Theme) -> list[tuple[str, str]]:
     return [(lang, name(lang)) for lang in langs]
 
 
-def _strings_js(theme: Theme, model: SiteModel) -> str:
-    tables = {lang: ui_table(theme.strings, lang) for lang, _ in _ui_langs(model, theme)}
-    data = json.dumps(tables, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return f"window.BITEXT_I18N={data};\n"
+def _strings_tables(theme: Theme, model: SiteModel) -> dict[str, dict[str, str]]:
+    return {lang: ui_table(theme.strings, lang) for lang, _ in _ui_langs(model, theme)}
+
+
+def _strings_js(lang: str, table: dict[str, str]) -> bytes:
+    data = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (f"(window.BITEXT_I18N=window.BITEXT_I18N||{{}})[{json.dumps(lang)}]={data};\n"
+            .encode())
 
 
 def _render(theme: Theme, name: str, path: PurePosixPath, diags: Diagnostics,

@@ -370,12 +370,14 @@ def test_print_keeps_the_chosen_mode_without_the_toolbar(open_page):
 # ---- interface language, theme, marks ---------------------------------------------------------
 
 def test_interface_follows_the_browser_language_and_the_switch(open_page, base_url):
+    from playwright.sync_api import expect
+
     page = open_page(locale="zh-CN")
     assert page.inner_text("label:has(#m-side) span") == "左右对照"
     assert page.get_attribute("#tools", "lang") == "zh"
     assert page.inner_text(".meta time") == "2026年5月7日"
     page.select_option("#ui-lang", "ja")
-    assert page.inner_text("label:has(#m-side) span") == "左右対訳"
+    expect(page.locator("label:has(#m-side) span")).to_have_text("左右対訳")
     page.goto(base_url + "/")
     assert page.inner_text(".site-nav a") == "記事一覧"
     assert page.get_attribute("html", "lang") == "ja"

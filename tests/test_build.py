@@ -259,11 +259,17 @@ def test_conflicting_entry_wide_fields_are_an_error(project, run):
 def test_interface_strings_ship_for_every_site_language(project, run):
     root = project(two_language_site())
     run(root, "build")
-    strings = (root / "site/assets/i18n.js").read_text()
-    table = json.loads(strings.removeprefix("window.BITEXT_I18N=").rstrip(";\n"))
+    table = {}
+    for path in sorted((root / "site/assets/i18n").glob("*.js")):
+        match = re.fullmatch(r'\(window\.BITEXT_I18N=window\.BITEXT_I18N\|\|\{\}\)\["([\w-]+)"\]'
+                             r"=(\{.*\});\n", path.read_text(encoding="utf-8"))
+        assert match and match.group(1) == path.stem, path
+        table[path.stem] = json.loads(match.group(2))
     assert set(table) == {"en", "zh"}
     assert table["zh"]["side_by_side"] == "左右对照"
     assert set(table["zh"]) == set(table["en"])
+    # Fetched only when the reader's language is not the page's: no page loads them up front.
+    assert "i18n" not in (root / "site/first-post/index.html").read_text().split("<body")[0]
 
 
 def test_reading_page_assets_stay_under_30_kb(project, run):

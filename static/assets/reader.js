@@ -85,18 +85,29 @@
   });
 
   // ---- interface language: the stored choice, else the browser's first site language --------
-  var tables = window.BITEXT_I18N || {};
+  // Each language's strings are a script of their own (assets/i18n/<ui>.js), fetched when needed.
+  var select = byId("ui-lang"), asked = null;
+  var here = (document.currentScript || document.querySelector('script[src*="reader.js"]')).src;
+  var codes = select ? Array.prototype.map.call(select.options, function (o) { return o.value; }) : [];
   function pickUi() {
-    var wanted = [load().ui].concat(navigator.languages || [navigator.language]), i, code;
+    var wanted = [load().ui].concat(navigator.languages || [navigator.language]), i, j;
     for (i = 0; i < wanted.length; i++) {
       var w = String(wanted[i]).toLowerCase();
-      for (code in tables) if (code.toLowerCase() === w) return code;
-      for (code in tables) if (code.toLowerCase().split("-")[0] === w.split("-")[0]) return code;
+      for (j = 0; j < codes.length; j++) if (codes[j].toLowerCase() === w) return codes[j];
+      for (j = 0; j < codes.length; j++) if (codes[j].toLowerCase().split("-")[0] === w.split("-")[0]) return codes[j];
     }
     return root.dataset.ui;
   }
   function translate(ui) {
-    var table = tables[ui];
+    var table = (window.BITEXT_I18N || {})[ui], script;
+    asked = ui;  // a slow fetch must not undo a later choice
+    if (!table) {
+      script = document.createElement("script");
+      script.src = new URL("i18n/" + ui + ".js", here).href;
+      script.onload = function () { if (asked === ui && (window.BITEXT_I18N || {})[ui]) translate(ui); };
+      document.head.appendChild(script);
+      return;
+    }
     document.querySelectorAll("[data-i18n]").forEach(function (el) {
       var text = table[el.dataset.i18n], data = el.dataset;
       if (text) el.textContent = text.replace("{n}", data.n).replace("{name}", data.name).replace("{tag}", data.tag);
@@ -112,7 +123,7 @@
     });
     root.dataset.ui = ui;
   }
-  var select = byId("ui-lang"), ui = pickUi();
+  var ui = pickUi();
   if (ui !== root.dataset.ui) translate(ui);
   if (select) {
     select.value = ui;

@@ -28,12 +28,24 @@ const EXCERPT_WORDS = 20;
 let dialog, input, status, list, engine;
 
 /** Open the search dialog (building it, and starting to load the index, the first time). */
-export function open(base) {
+export async function open(base) {
+  await siteStrings(base);
   if (!dialog) build(base);
   label();
   if (!dialog.open) dialog.showModal();
   input.focus();
   input.select();
+}
+
+/** The site's own strings for the interface language, fetched if the page has not yet. */
+function siteStrings(base) {
+  const ui = document.documentElement.dataset.ui || "en";
+  if ((window.BITEXT_I18N || {})[ui]) return Promise.resolve();
+  return new Promise((done) => {
+    const script = el("script", { src: `${base}assets/i18n/${encodeURIComponent(ui)}.js` });
+    script.onload = script.onerror = done;
+    document.head.append(script);
+  });
 }
 
 function strings() {
