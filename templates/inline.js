@@ -4,6 +4,7 @@
   d.classList.add("js");
   try { s = JSON.parse(localStorage.getItem("bitext")) || {}; } catch (e) {}
   if (s.theme === "light" || s.theme === "dark") d.dataset.theme = s.theme;
+  if (/^-?[1-3]$/.test(s.size)) d.dataset.size = s.size;
   var want = q.get("mode") ? { mode: q.get("mode"), lang: q.get("lang"), pair: (q.get("pair") || "").split(",") } : s;
   function fix() {
     var r = document.querySelector(".reader[data-langs]"), prefs = s.prefs || {}, on = {}, id, el;

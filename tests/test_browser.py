@@ -396,6 +396,30 @@ def test_dark_switch_overrides_the_system_theme_and_is_remembered(open_page, bas
     assert background(open_page(color_scheme="dark", java_script_enabled=False)) < 0.05
 
 
+def test_text_size_buttons_and_keys_scale_the_text_and_are_remembered(open_page, base_url):
+    def text_px(page) -> float:
+        return page.eval_on_selector('#s2 .cell[lang="zh"]',
+                                     "c => parseFloat(getComputedStyle(c).fontSize)")
+
+    page = open_page()
+    normal, chrome = text_px(page), page.eval_on_selector(
+        "#tools", "t => getComputedStyle(t).fontSize")
+    page.click("#size-up")
+    page.click("#size-up")
+    larger = text_px(page)
+    assert larger > 1.2 * normal
+    assert page.eval_on_selector("#tools", "t => getComputedStyle(t).fontSize") == chrome
+    page.goto(base_url + "/second/")
+    assert page.get_attribute("html", "data-size") == "2", "set before the first paint"
+    for _ in range(5):
+        page.keyboard.press("-")
+    assert page.get_attribute("html", "data-size") == "-1", "clamped at the smallest step"
+    assert text_px(page) < normal
+    assert page.get_attribute("#size-tools", "aria-labelledby") == "size-label"
+    assert not open_page(java_script_enabled=False).is_visible("#size-tools")
+    assert not open_page(width=375).is_visible("#size-tools"), "phones zoom instead"
+
+
 def test_marks_checkbox_hides_the_alignment_marks(open_page, base_url):
     page = open_page("/essay/?mode=single&lang=ja")
     mark = '.cell[data-note="untranslated"] .mark'

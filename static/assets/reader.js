@@ -3,7 +3,7 @@
 // adds memory, the URL, the theme, the interface language, deep links and keyboard shortcuts.
 // State (localStorage "bitext"; the controls are its only live copy):
 //   {mode: single | side-by-side | interleaved, lang, pair: [first shown, second],
-//    prefs: {marks, keys, …every [data-pref] checkbox}, theme: auto | light | dark, ui}
+//    prefs: {marks, keys, …every [data-pref] checkbox}, theme: auto | light | dark, size, ui}
 // A new toggle (learning mode, ruby, …) is a [data-pref] checkbox plus CSS: no code here.
 (function () {
   "use strict";
@@ -83,6 +83,19 @@
   document.querySelectorAll('input[name="theme"]').forEach(function (input) {
     input.addEventListener("change", function () { setTheme(input.value); });
   });
+
+  // ---- text size: a step of the reading text (CSS: [data-size]), remembered like the theme ----
+  function size() { return Number(root.dataset.size) || 0; }
+  function setSize(step) {
+    step = Math.max(-1, Math.min(3, step));
+    if (step) root.dataset.size = step; else root.removeAttribute("data-size");
+    save({ size: step });
+    return true;
+  }
+  if (byId("size-tools")) {
+    byId("size-down").addEventListener("click", function () { setSize(size() - 1); });
+    byId("size-up").addEventListener("click", function () { setSize(size() + 1); });
+  }
 
   // ---- interface language: the stored choice, else the browser's first site language --------
   // Each language's strings are a script of their own (assets/i18n/<ui>.js), fetched when needed.
@@ -164,6 +177,7 @@
     var input = byId(/^[1-9]$/.test(key) ? "m-only-" + (key - 1) : KEYS[key] || "-");
     var done = input ? (input.click(), true)
       : key === "d" ? (setTheme(isDark() ? "light" : "dark"), true)
+      : key === "+" || key === "=" || key === "-" ? setSize(size() + (key === "-" ? -1 : 1))
       : key === "j" || key === "k" ? move(key === "j" ? 1 : -1)
       : key === "?" && toggleHelp();
     if (done) e.preventDefault();
