@@ -3,9 +3,10 @@
 Absolute URLs need the site's origin, which only an absolute `base_url` gives
 (`https://user.github.io/repo/`; the GitHub Pages workflow passes one). With a bare path
 (`/repo/`, the default `/` for local previews) the site still gets feeds, with root-relative
-links and `urn:uuid:` ids, and root-relative canonical links; it gets no `sitemap.xml` (the
-protocol requires absolute URLs) and no Open Graph `og:url`. No warning is given: local builds
-are the common case and `--strict` would turn it into a failure.
+links and `urn:uuid:` ids; it gets no canonical links (search engines and Lighthouse want them
+absolute), no `sitemap.xml` (the protocol requires absolute URLs) and no Open Graph `og:url`.
+No warning is given: local builds are the common case and `--strict` would turn it into a
+failure.
 
 Dates come from content (`date:` in front matter), never the wall clock, so two builds of the
 same sources are byte-identical; an undated entry takes SOURCE_DATE_EPOCH when set, else the
@@ -44,7 +45,9 @@ class FeedLink:
 
     href: str
     title: str
-    hreflang: str | None  # None for the whole-site feed, which mixes languages
+    # None for the whole-site feed, which mixes languages. The head link does not carry it as
+    # `hreflang`: search engines read rel=alternate + hreflang as "this page in that language".
+    lang: str | None
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def page_meta(page: ArticlePage | ListPage | None, page_lang: str, *, model: Sit
         others = tuple(og_locale(i.lang) for i in page.langs if i.lang != page_lang)
         return PageMeta(
             title=info.title, description=info.summary or info.title,
-            canonical=absolute(config, page.url), og_url=_og_url(config, page.url),
+            canonical=_full_url(config, page.url), og_url=_full_url(config, page.url),
             og_type="article", locale=og_locale(page_lang), locale_alternates=others,
             published=page.link.date, tags=page.entry.tags, image=_first_image(page, config),
             feeds=feeds, json_ld=script_json(article_ld(page, config)), noindex=False)
@@ -110,7 +113,7 @@ def page_meta(page: ArticlePage | ListPage | None, page_lang: str, *, model: Sit
         ld = website_ld(model, config, page_lang) if page.kind == "index" else None
         return PageMeta(
             title=title, description=config.site_description(page_lang) or title,
-            canonical=absolute(config, page.url), og_url=_og_url(config, page.url),
+            canonical=_full_url(config, page.url), og_url=_full_url(config, page.url),
             og_type="website", locale=og_locale(page_lang), locale_alternates=alternates,
             published=None, tags=(), image=None, feeds=feeds,
             json_ld=script_json(ld) if ld else None, noindex=False)
@@ -120,7 +123,8 @@ def page_meta(page: ArticlePage | ListPage | None, page_lang: str, *, model: Sit
                     json_ld=None, noindex=True)
 
 
-def _og_url(config: SiteConfig, path: str) -> str | None:
+def _full_url(config: SiteConfig, path: str) -> str | None:
+    """The absolute URL when the site's origin is known (canonical, og:url), else None."""
     return config.origin + path if config.origin else None
 
 

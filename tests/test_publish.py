@@ -164,9 +164,11 @@ def test_every_page_links_the_site_feed_and_each_language_feed(site):
     for page in ("index.html", "first-post/index.html", "tags/ai/index.html", "404.html"):
         feeds = [link for link in head(site / page).links
                  if link.get("type") == "application/atom+xml"]
-        assert [(f["href"], f.get("hreflang")) for f in feeds] == [
-            ("/notes/feed.xml", None), ("/notes/feeds/en.xml", "en"),
-            ("/notes/feeds/zh.xml", "zh")], page
+        assert [f["href"] for f in feeds] == [
+            "/notes/feed.xml", "/notes/feeds/en.xml", "/notes/feeds/zh.xml"], page
+        # Not hreflang: that would declare each feed a translation of the page.
+        assert not any("hreflang" in f for f in feeds), page
+        assert feeds[2]["title"].endswith("(中文)"), page
 
 
 # -- sitemap and robots ----------------------------------------------------------------------
@@ -201,7 +203,7 @@ def test_a_path_only_base_url_gives_relative_feeds_and_no_sitemap(tmp_path):
     assert not (out / "sitemap.xml").exists()
     assert "Sitemap" not in (out / "robots.txt").read_text()
     page = head(out / "first-post/index.html")
-    assert {"rel": "canonical", "href": "/notes/first-post/"} in page.links
+    assert not [link for link in page.links if link.get("rel") == "canonical"]
     assert "og:url" not in page.meta
 
 
@@ -322,3 +324,10 @@ def test_progress_redraws_one_line_on_a_terminal_and_stays_quiet_in_ci(monkeypat
     assert Progress.on_terminal(io.StringIO()) is None
     monkeypatch.setenv("CI", "true")
     assert Progress.on_terminal(FakeTerminal()) is None
+
+
+def test_every_page_has_a_description_even_without_one_in_the_settings(site):
+    for page in sorted(site.rglob("*.html")):
+        [description] = head(page).meta["description"]
+        assert description.strip(), page
+    assert head(site / "tags/ai/index.html").meta["description"][0].startswith("ai · ")
