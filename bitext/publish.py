@@ -45,9 +45,9 @@ class FeedLink:
 
     href: str
     title: str
-    # None for the whole-site feed, which mixes languages. The head link does not carry it as
-    # `hreflang`: search engines read rel=alternate + hreflang as "this page in that language".
-    lang: str | None
+    # None for the whole-site feed, which mixes languages. The default head link leaves it
+    # out: search engines read rel=alternate + hreflang as "this page in that language".
+    hreflang: str | None
 
 
 @dataclass(frozen=True)

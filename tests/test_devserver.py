@@ -512,3 +512,31 @@ def assert_same_site(one: Path, other: Path, after: object) -> None:
     first, second = site_files(one), site_files(other)
     assert sorted(first) == sorted(second), after
     assert [name for name in first if first[name] != second[name]] == [], after
+
+
+def test_first_preview_build_parses_on_every_core_and_matches_one_core(project, monkeypatch):
+    from bitext import livebuild, livecontent
+    from bitext.config import load_config
+    from bitext.errors import Diagnostics
+
+    files = {f"content/post-{k:02d}/{lang}.md": entry(f"{lang} {k}", f"Text {k} in {lang}.\n\n"
+                                                     f"More {k}.", date="2026-01-01")
+             for k in range(livecontent.PARALLEL_MIN + 4) for lang in ("en", "zh")}
+    root = project(files)
+    forks = []
+    real = livecontent.multiprocessing.get_context
+    monkeypatch.setattr(livecontent.multiprocessing, "get_context",
+                        lambda method: forks.append(method) or real(method))
+    # The pool is for the first build, before the server's threads exist; pytest's may.
+    monkeypatch.setattr(livecontent.threading, "active_count", lambda: 1)
+
+    def preview(out: str) -> dict[str, bytes]:
+        config = load_config(root, root / "content", root / out, Diagnostics())
+        assert livebuild.LiveSite(config).rebuild(None).ok
+        return site_files(root / out)
+
+    pooled = preview("pooled")
+    assert forks == ["fork"]
+    monkeypatch.setattr(livecontent, "PARALLEL_MIN", 10**9)
+    assert preview("alone") == pooled
+    assert forks == ["fork"]
