@@ -94,9 +94,12 @@ def feed_links(model: SiteModel, config: SiteConfig) -> tuple[FeedLink, ...]:
 # -- per-page metadata -----------------------------------------------------------------------
 
 def page_meta(page: ArticlePage | ListPage | None, page_lang: str, *, model: SiteModel,
-              config: SiteConfig) -> PageMeta:
-    """Canonical URL, Open Graph, feeds and JSON-LD for one page, in the page's language."""
-    feeds = feed_links(model, config)
+              config: SiteConfig, feeds: tuple[FeedLink, ...] | None = None) -> PageMeta:
+    """Canonical URL, Open Graph, feeds and JSON-LD for one page, in the page's language.
+
+    `feeds`: `feed_links(model, config)`, made once for a whole render by the caller.
+    """
+    feeds = feed_links(model, config) if feeds is None else feeds
     alternates = tuple(og_locale(lang) for lang in model.languages if lang != page_lang)
     site_title = config.site_title(page_lang)
     if isinstance(page, ArticlePage):

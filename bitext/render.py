@@ -25,7 +25,7 @@ from .assemble import ArticlePage, ListPage, SiteModel
 from .config import SiteConfig
 from .errors import Diagnostics
 from .markup import pygments_css
-from .publish import page_meta, site_files
+from .publish import feed_links, page_meta, site_files
 
 STRINGS_FILE = "i18n.yaml"
 INLINE_SCRIPT = "inline.js"
@@ -173,7 +173,8 @@ def _common(model: SiteModel, config: SiteConfig, theme: Theme, ui: str) -> dict
         "site": model, "config": config, "ui": ui, "t": ui_table(theme.strings, ui),
         "base": config.base_path, "csp": theme.csp, "inline_js": Markup(theme.inline_js),
         "ui_langs": _ui_langs(model, theme),
-        "page_meta": functools.partial(page_meta, model=model, config=config),
+        "page_meta": functools.partial(page_meta, model=model, config=config,
+                                       feeds=feed_links(model, config)),
     }
 
 
