@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     _content_args(s)
     s.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--port", type=_port, default=8000,
+                   help="TCP port, 1-65535, or 0 for any free one (default: 8000)")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
     s.add_argument("--base-url", help="serve under this path, as GitHub Pages will")
     s.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
@@ -102,6 +103,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="leave ASCII punctuation in Chinese text as it is (by default `,` `:` "
                    "`;` `?` `!` `(` `)` next to Han become full width)")
     return parser
+
+
+def _port(text: str) -> int:
+    """A TCP port number; argparse turns the error into a usage message and exit 2."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535, or 0)")
+    return port
 
 
 def _cache_args(p: argparse.ArgumentParser) -> None:

@@ -383,6 +383,17 @@ def test_port_in_use_is_a_clear_error_with_status_2(project):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error_not_another_port(project, port):
+    root = project(hello_site())
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "serve", "--root", str(root), f"--port={port}"],
+        cwd=root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "error: argument --port:" in result.stderr and "is not a port number" in result.stderr
+    assert not (root / "site").exists(), "nothing is built or served"
+
+
 def test_ctrl_c_stops_cleanly_and_all_interfaces_warn(serve):
     server = serve(hello_site(), "--host", "0.0.0.0")
     assert wait_for(lambda: "warning: --host 0.0.0.0" in "".join(server.err))
