@@ -90,6 +90,12 @@ def normalize_base_url(value: str) -> str | None:
         return None
     if parts.query or parts.fragment or re.search(r"\s", value):
         return None
+    if parts.netloc and not parts.scheme:  # `//host/`: a protocol-relative URL, not a path
+        return None
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        return None  # `/a/../b/` would put links somewhere else than the site is served
+    if parts.scheme and not parts.netloc:
+        return None
     if parts.scheme:
         return f"{parts.scheme}://{parts.netloc}{_path_of(parts.path)}"
     return _path_of(value)

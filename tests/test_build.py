@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from conftest import entry
 
 
@@ -132,6 +133,16 @@ def test_base_url_prefixes_every_internal_link(project, run):
             if url.startswith(("http", "#", "mailto:")):
                 continue
             assert url.startswith("/repo/"), (page, url)
+
+
+@pytest.mark.parametrize("base", ["//evil.example/", "/a/../b/", "ftp://host/", "javascript:x",
+                                  "https:///nohost", "/repo/?q=1", "/my repo/"])
+def test_base_url_that_is_no_url_or_path_is_a_usage_error(project, run, base):
+    root = project(two_language_site())
+    result = run(root, "build", f"--base-url={base}")
+    assert result.returncode == 2
+    assert f"error: --base-url {base!r} is not a URL or a path such as /repo/" in result.stderr
+    assert not (root / "site").exists()
 
 
 def test_two_builds_are_byte_identical(project, run, tmp_path):
