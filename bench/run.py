@@ -293,10 +293,19 @@ def progress(message: str) -> None:
 
 # ---------------------------------------------------------------- our generator
 
-def our_command(content: Path, out: Path, cache: Path, *, search: bool) -> list[str]:
-    cmd = [sys.executable, "build.py", "build", "--content", str(content), "--out", str(out),
-           "--cache-dir", str(cache), "-q"]
+def our_command(root: Path, out: Path, cache: Path, *, search: bool) -> list[str]:
+    cmd = [sys.executable, "build.py", "build", "--root", str(root), "--content",
+           str(root / "content"), "--out", str(out), "--cache-dir", str(cache), "-q"]
     return cmd if search else [*cmd, "--no-search"]
+
+
+def as_project(corpus: Path) -> Path:
+    """The corpus as a project of its own: the theme, and no settings (not the repo's site.yaml,
+    which describes the bundled site and its languages)."""
+    for name in ("templates", "static"):
+        if not (corpus / name).exists():
+            shutil.copytree(REPO / name, corpus / name)
+    return corpus
 
 
 def record_ours(m: Measurement, cmd: list[str]) -> tuple[int, int] | None:
@@ -312,7 +321,8 @@ def record_ours(m: Measurement, cmd: list[str]) -> tuple[int, int] | None:
 
 
 def bench_ours(n: int, corpus: Path, work: Path, runs: int, md_bytes: int) -> list[Measurement]:
-    content = corpus / "content"
+    root = as_project(corpus)
+    content = root / "content"
     out, cache = work / "out-bitext", work / "cache-bitext"
     out_ns, cache_ns = work / "out-bitext-nosearch", work / "cache-bitext-nosearch"
     cold, cold_ns, same, changed, same_ns, changed_ns = (
@@ -320,16 +330,16 @@ def bench_ours(n: int, corpus: Path, work: Path, runs: int, md_bytes: int) -> li
     for i in range(runs):
         progress(f"  N={n} {OURS}: cold runs {i + 1}/{runs}")
         reset(out, cache, out_ns, cache_ns)
-        if record_ours(cold, our_command(content, out, cache, search=True)) is None:
+        if record_ours(cold, our_command(root, out, cache, search=True)) is None:
             return [cold]  # nothing later can be measured without a working cold build
-        record_ours(cold_ns, our_command(content, out_ns, cache_ns, search=False))
+        record_ours(cold_ns, our_command(root, out_ns, cache_ns, search=False))
     cold.note = cold_ns.note = "cache writes"
     # The rebuilds reuse the output and cache of the last cold run of their kind. The no-search
     # ones show what the cache does apart from Pagefind, which re-indexes an edited language whole.
     entries = sorted(p for p in content.iterdir() if (p / "en.md").is_file())
     kinds = ((same, changed, out, cache, True), (same_ns, changed_ns, out_ns, cache_ns, False))
     for m_same, _, target, folder, search in kinds:  # before any edit: really no change
-        m_same.note = _writes_note([_rebuild(m_same, content, target, folder, search)
+        m_same.note = _writes_note([_rebuild(m_same, root, target, folder, search)
                                     for _ in range(runs)])
     edits = iter(range(2 * runs))
     for _, m_changed, target, folder, search in kinds:
@@ -337,14 +347,14 @@ def bench_ours(n: int, corpus: Path, work: Path, runs: int, md_bytes: int) -> li
         for _ in range(runs):
             i = next(edits)
             _append_paragraph(entries[i % len(entries)] / "en.md", i)
-            writes.append(_rebuild(m_changed, content, target, folder, search))
+            writes.append(_rebuild(m_changed, root, target, folder, search))
         m_changed.note = _writes_note(writes)
     return [cold, cold_ns, same, changed, same_ns, changed_ns]
 
 
-def _rebuild(m: Measurement, content: Path, out: Path, cache: Path, search: bool) -> int | None:
+def _rebuild(m: Measurement, root: Path, out: Path, cache: Path, search: bool) -> int | None:
     progress(f"  N={m.n} {OURS}: {m.kind} run {len(m.seconds) + 1}")
-    result = record_ours(m, our_command(content, out, cache, search=search))
+    result = record_ours(m, our_command(root, out, cache, search=search))
     return None if result is None else result[1]
 
 
