@@ -94,14 +94,16 @@ def feed_links(model: SiteModel, config: SiteConfig) -> tuple[FeedLink, ...]:
 # -- per-page metadata -----------------------------------------------------------------------
 
 def page_meta(page: ArticlePage | ListPage | None, page_lang: str, *, model: SiteModel,
-              config: SiteConfig, feeds: tuple[FeedLink, ...] | None = None) -> PageMeta:
-    """Canonical URL, Open Graph, feeds and JSON-LD for one page, in the page's language.
+              config: SiteConfig, feeds: tuple[FeedLink, ...]) -> PageMeta:
+    """Canonical URL, description, Open Graph, feeds and JSON-LD for one page, in the page's
+    language. `feeds`: `feed_links(model, config)`, made once per render by the caller.
 
-    `feeds`: `feed_links(model, config)`, made once for a whole render by the caller.
+    Every page gets a description: the entry's summary or title, else the site's description
+    or title (search engines and Lighthouse want one on each page).
     """
-    feeds = feed_links(model, config) if feeds is None else feeds
     alternates = tuple(og_locale(lang) for lang in model.languages if lang != page_lang)
     site_title = config.site_title(page_lang)
+    about = config.site_description(page_lang) or site_title
     if isinstance(page, ArticlePage):
         info = next(i for i in page.langs if i.lang == page_lang)
         others = tuple(og_locale(i.lang) for i in page.langs if i.lang != page_lang)
@@ -115,12 +117,12 @@ def page_meta(page: ArticlePage | ListPage | None, page_lang: str, *, model: Sit
         title = f"{page.tag.name} · {site_title}" if page.tag else site_title
         ld = website_ld(model, config, page_lang) if page.kind == "index" else None
         return PageMeta(
-            title=title, description=config.site_description(page_lang) or title,
+            title=title, description=f"{page.tag.name} · {about}" if page.tag else about,
             canonical=_full_url(config, page.url), og_url=_full_url(config, page.url),
             og_type="website", locale=og_locale(page_lang), locale_alternates=alternates,
             published=None, tags=(), image=None, feeds=feeds,
             json_ld=script_json(ld) if ld else None, noindex=False)
-    return PageMeta(title=site_title, description=config.site_description(page_lang),
+    return PageMeta(title=site_title, description=about,
                     canonical=None, og_url=None, og_type="website", locale=og_locale(page_lang),
                     locale_alternates=(), published=None, tags=(), image=None, feeds=feeds,
                     json_ld=None, noindex=True)
