@@ -17,6 +17,7 @@ from .config import SiteConfig
 from .content import Entry
 from .errors import Diagnostics, display_path
 from .markup import Document
+from .scripts import likely_script
 
 RESERVED_SLUGS = {"tags", "assets", "pagefind", "feeds", "search", "static", "404"}
 # Reading speed per script: words a minute for spaced scripts, characters a minute for CJK.
@@ -167,16 +168,9 @@ _RTL_SCRIPTS = frozenset({"Adlm", "Arab", "Hebr", "Mand", "Mend", "Nkoo", "Rohg"
                           "Thaa", "Yezi"})
 
 
-@functools.lru_cache(maxsize=256)
 def text_direction(lang: str) -> str:
     """"rtl" or "ltr" from the tag's script, written (`az-Arab`) or likely (`fa` → Arab)."""
-    import langcodes  # local: only needed while assembling
-
-    try:
-        script = langcodes.Language.get(lang).maximize().script
-    except (ValueError, LookupError):
-        return "ltr"
-    return "rtl" if script in _RTL_SCRIPTS else "ltr"
+    return "rtl" if likely_script(lang) in _RTL_SCRIPTS else "ltr"
 
 
 def tag_slug(name: str) -> str:

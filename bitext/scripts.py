@@ -9,6 +9,7 @@ Chinese words is not "mixed" and one that ends with a pasted Chinese sentence is
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -228,13 +229,18 @@ def mixed_shares(prof: Profile, text: str) -> list[tuple[str, float]]:
     return [(prof.writing(c) or c, share) for c, share in shares]
 
 
-def writing_of_lang(tag: str) -> str | None:
-    """The writing system a language tag is written in (`zh-Hant` → Chinese, `sr` → Cyrillic)."""
+@functools.lru_cache(maxsize=256)
+def likely_script(tag: str) -> str | None:
+    """The ISO 15924 script a tag is written in, given (`az-Arab`) or likely (`fa` → Arab)."""
     try:
-        script = langcodes.Language.get(tag).maximize().script
+        return langcodes.Language.get(tag).maximize().script
     except (ValueError, LookupError):
         return None
-    return _ISO_CLASS.get(script or "")
+
+
+def writing_of_lang(tag: str) -> str | None:
+    """The writing system a language tag is written in (`zh-Hant` → Chinese, `sr` → Cyrillic)."""
+    return _ISO_CLASS.get(likely_script(tag) or "")
 
 
 def lang_for(writing: str, langs: Sequence[str] | None) -> str | None:
