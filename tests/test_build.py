@@ -319,6 +319,8 @@ def test_right_to_left_languages_get_dir_rtl_from_their_script(project, run):
     assert dirs == {"en": None, "fa": "rtl", "az-Arab": "rtl", "az": None}
     titles = re.findall(r'<span class="cell" lang="([^"]+)"( dir="rtl")?', html)
     assert dict(titles) == {"en": "", "fa": ' dir="rtl"', "az-Arab": ' dir="rtl"', "az": ""}
+    bylines = re.findall(r'<p class="cell" lang="([^"]+)"( dir="rtl")?', html)
+    assert dict(bylines) == dict(titles)
 
 
 def test_heading_levels_are_ranked_from_h2_under_the_page_title(project, run):
