@@ -36,6 +36,8 @@ from .aligncost import (
     Features,
     Group,
     Lattice,
+    FROM_ROW,
+    SEARCH_ONLY,
     PairModel,
     Scale,
     band,
@@ -202,7 +204,7 @@ def _align_pair(orig: Sequence[Block], orig_feats: list[Features], other: Sequen
                   if g.i1 - g.i0 == 1 and g.j1 - g.j0 == 1]
     model = replace(model, cal=calibrate(orig_feats, other_feats, one_to_one))
     return [g for c, path in zip(chunks, first, strict=True)
-            for g in _final(model, c, _rows(c, path))]
+            for g in _final(model, c, _rows(c, path), _widths(c, path))]
 
 
 def _keeps_one_to_one(model: PairModel, anchors: Sequence[tuple[int, int]]) -> bool:
@@ -236,15 +238,27 @@ def _rows(chunk: Chunk, path: Sequence[Group]) -> list[tuple[int, int]]:
     return [(min(r), max(r)) for r in rows]
 
 
-def _search(model: PairModel, chunk: Chunk, centres, width: int,
+def _widths(chunk: Chunk, path: Sequence[Group]) -> list[int]:
+    """Second-pass band half-widths: 1 along straight 1-1 stretches of the first path, where
+    recalibration only moves it by a block, REFINE_BAND around its other groups."""
+    widths = [1] * (chunk.i1 - chunk.i0 + 1)
+    for g in path:
+        if g.i1 - g.i0 != 1 or g.j1 - g.j0 != 1:
+            for r in range(max(0, g.i0 - chunk.i0 - 1), min(len(widths), g.i1 - chunk.i0 + 2)):
+                widths[r] = REFINE_BAND
+    return widths
+
+
+def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
             rate: bool = True) -> list[Group]:
     """Best path's groups; where the path hugs the band's edge, widen the band there and redo.
 
     With `rate` false the confidences are left at 1 (the calibration pass needs none).
     """
-    widths = [width] * (chunk.i1 - chunk.i0 + 1)
+    widths = list(width) if isinstance(width, list) else [width] * (chunk.i1 - chunk.i0 + 1)
     while True:
-        lattice = _lattice(model, chunk, centres, widths, BEAM if rate else FIRST_BEAM)
+        lattice = (_lattice(model, chunk, centres, widths) if rate else
+                   _lattice(model, chunk, centres, widths, FIRST_BEAM, SEARCH_ONLY))
         edges = lattice.best_path()
         rows = lattice.touching_rows(edges)
         if not rows or min(widths[i] for i in rows) > max(chunk.i1 - chunk.i0,
@@ -257,19 +271,22 @@ def _search(model: PairModel, chunk: Chunk, centres, width: int,
                 widths[r] = max(widths[r], grown)
 
 
-def _lattice(model: PairModel, chunk: Chunk, centres, widths, beam: float = BEAM) -> Lattice:
+def _lattice(model: PairModel, chunk: Chunk, centres, widths, beam: float = BEAM,
+             shapes=FROM_ROW) -> Lattice:
     lo, hi = band(centres, widths, chunk.j1 - chunk.j0)
-    return Lattice(model, chunk.i0, chunk.i1, chunk.j0, chunk.j1, lo, hi, chunk.anchored, beam)
+    return Lattice(model, chunk.i0, chunk.i1, chunk.j0, chunk.j1, lo, hi, chunk.anchored, beam,
+                   shapes)
 
 
-def _final(model: PairModel, chunk: Chunk, centres, forced: bool = False) -> list[Group]:
+def _final(model: PairModel, chunk: Chunk, centres, widths: list[int] | None = None,
+           forced: bool = False) -> list[Group]:
     """The chunk's groups with confidences; an anchored chunk's first group is pinned at 1.0."""
     if forced:  # the 1-1 path, rated against everything the lattice could have done instead
         n = chunk.i1 - chunk.i0
-        lattice = _lattice(model, chunk, centres, [REFINE_BAND] * (n + 1))
+        lattice = _lattice(model, chunk, centres, [1] * (n + 1))
         groups = lattice.groups([(k, k, SHAPES.index((1, 1))) for k in range(1, n + 1)])
     else:
-        groups = _search(model, chunk, centres, REFINE_BAND)
+        groups = _search(model, chunk, centres, widths or REFINE_BAND)
     if chunk.anchored and groups:
         groups[0] = replace(groups[0], confidence=1.0, pinned=True)
     return groups

@@ -61,15 +61,17 @@ ANCHOR_CAP = 9.0  # most nats a group can earn from anchors
 # Runs, not characters: findall then returns a few strings per block instead of one per glyph.
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af]+")
-_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*"
-                       r"(?:[-'’.+#][A-Za-z0-9\u00c0-\u024f]+)*[+#]*")
+# Possessive quantifiers: a word never needs to give characters back, and not trying is faster.
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*+"
+                       r"(?:[-'’.+#][A-Za-z0-9\u00c0-\u024f]++)*+[+#]*+")
 _URL_RE = re.compile(r"https?://[^\s<>\"'，。、）)]+")
 _THOUSANDS_RE = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
 _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)*")
 _DIGIT_RE = re.compile(r"\d")
 # A sentence ends at 。！？ or at . ! ? followed (after closing quotes) by a space or the end.
-_SENTENCE_END_RE = re.compile(r"[。！？]+|[.!?]+[\"'”’»)]*(?=\s|$)")
+# One leading character class (not an alternation) lets the engine skip to candidates fast.
+_SENTENCE_END_RE = re.compile(r"[.!?。！？](?:(?<=[。！？])[。！？]*|[.!?]*[\"'”’»)]*(?=\s|$))")
 _INLINE_CODE_RE = re.compile(r"<code>(.*?)</code>", re.DOTALL)
 _PRE_RE = re.compile(r"<pre.*?</pre>", re.DOTALL)
 
@@ -96,11 +98,23 @@ class Features:
 def features(block: Block) -> Features:
     cls = KIND_CLASS.get(block.kind, "prose")
     sentences = _sentence_count(block.text) if cls in ("prose", "quote") else 0
-    text = block.text if block.text.isascii() else unicodedata.normalize("NFKC", block.text)
+    text = block.text if block.text.isascii() else _nfkc(block.text)
     # NFKC: full-width letters and digits become ASCII; possessive `s` goes with the apostrophe.
     words = frozenset(_LATIN_RE.findall(text.casefold().replace("'s", "").replace("’s", "")))
     return Features(text_units(block.text), cls, block.level, block.items, words,
                     _tokens(block, text), sentences)
+
+
+# Full-width punctuation common in Chinese text, by its NFKC form: NFKC takes a slow path for
+# each of these, str.replace does not (and the result is the same).
+_FULL_WIDTH = tuple((c, chr(ord(c) - 0xFEE0)) for c in "，：；（）！？")
+
+
+def _nfkc(text: str) -> str:
+    for wide, narrow in _FULL_WIDTH:
+        if wide in text:
+            text = text.replace(wide, narrow)
+    return unicodedata.normalize("NFKC", text)
 
 
 def _sentence_count(text: str) -> int:
@@ -175,6 +189,13 @@ class PairModel:
     pins_other: Sequence[int]  # boundary another language needs)
     plain_orig: Sequence[int]  # prefix counts of blocks that are not plain paragraphs
     plain_other: Sequence[int]
+    # [dj][j], for the translated blocks [j, j+dj) of a group: their units, sentence counts,
+    # blocks of SOLID kinds, set of kind classes, and shared anchors.
+    spans_other: Sequence[Sequence[float]] = ()
+    sentence_spans_other: Sequence[Sequence[int]] = ()
+    solid_spans_other: Sequence[Sequence[int]] = ()
+    class_spans_other: Sequence[Sequence[frozenset[str]]] = ()
+    token_spans_other: Sequence[Sequence[frozenset[str]]] = ()
     static: dict = field(default_factory=dict, compare=False)  # static_cost by edge, shared by
     # the passes (calibration changes only the length term)
 
@@ -182,15 +203,29 @@ class PairModel:
 def pair_model(orig: Sequence[Features], other: Sequence[Features], cal: Calibration,
                orig_starts: Sequence[bool], other_starts: Sequence[bool]) -> PairModel:
     orig_tokens, other_tokens = shared_anchors(orig, other)
+    units, sentences = _prefix([f.units for f in other]), _prefix([f.sentences for f in other])
     return PairModel(orig, other, orig_tokens, other_tokens,
                      anchor_weights(orig_tokens, other_tokens), cal,
-                     _prefix([f.units for f in orig]), _prefix([f.units for f in other]),
-                     _prefix([f.sentences for f in orig]), _prefix([f.sentences for f in other]),
+                     _prefix([f.units for f in orig]), units,
+                     _prefix([f.sentences for f in orig]), sentences,
                      _gaps(orig, PRIOR_COST[(1, 0)]), _gaps(other, PRIOR_COST[(0, 1)]),
                      _prefix([int(x) for x in orig_starts]),
                      _prefix([int(x) for x in other_starts]),
                      _prefix([int(f.cls != "prose") for f in orig]),
-                     _prefix([int(f.cls != "prose") for f in other]))
+                     _prefix([int(f.cls != "prose") for f in other]),
+                     _spans(units), _spans(sentences),
+                     _spans(_prefix([int(f.cls in SOLID) for f in other])),
+                     _unions([frozenset([f.cls]) for f in other]), _unions(other_tokens))
+
+
+def _unions(sets: Sequence[frozenset]) -> list[list[frozenset]]:
+    """[d][j] = the union of sets[j : j + d] for the group widths SHAPES use (0, 1, 2)."""
+    return [[], list(sets), [a | b for a, b in zip(sets, sets[1:])]]
+
+
+def _spans(prefix: Sequence) -> list[list]:
+    """[d][j] = prefix[j + d] − prefix[j] for the group widths SHAPES use (0, 1, 2)."""
+    return [[b - a for a, b in zip(prefix, prefix[d:])] for d in range(3)]
 
 
 def _gaps(feats: Sequence[Features], prior: float) -> list[float]:
@@ -451,7 +486,10 @@ MARGIN_OFFSET = 1.0
 _EPS = 1e-9  # a new candidate must beat the incumbent by this much: ties keep the earlier shape
 BEAM = 8.0  # nodes this much dearer than their row's cheapest are dropped (never on a good path)
 _FAR = BEAM  # so the largest margin measured (confidence σ(19) ≈ 1)
-_FROM_ROW = tuple((k, shape) for k, shape in enumerate(SHAPES) if shape[0])  # in SHAPES order
+FROM_ROW = tuple((k, shape) for k, shape in enumerate(SHAPES) if shape[0])  # in SHAPES order
+# A search that only needs its best path (no confidences) leaves out 2-2, the rarest shape:
+# a fifth fewer edges, and the rated pass that follows has it.
+SEARCH_ONLY = tuple((k, shape) for k, shape in FROM_ROW if shape != (2, 2))
 _ALONG = SHAPES.index((0, 1))
 
 
@@ -466,8 +504,8 @@ class Lattice:
 
     def __init__(self, model: PairModel, i0: int, i1: int, j0: int, j1: int,
                  lo: Sequence[int], hi: Sequence[int], anchored: bool,
-                 beam: float = BEAM) -> None:
-        self.model, self.i0, self.j0, self.beam = model, i0, j0, beam
+                 beam: float = BEAM, shapes=FROM_ROW) -> None:
+        self.model, self.i0, self.j0, self.beam, self.shapes = model, i0, j0, beam, shapes
         self.n, self.m = i1 - i0, j1 - j0
         self.lo, self.hi, self.anchored = lo, hi, anchored
         self.live: list[tuple[int, int]] = []  # per row, the span of nodes the beam kept
@@ -484,83 +522,100 @@ class Lattice:
         for i in range(self.n + 1):
             width = self.hi[i] - self.lo[i] + 1
             f_row, b_row = [math.inf] * width, [-1] * width
-            c_row = [math.inf] * (width * len(SHAPES))
+            c_row = [[math.inf] * width for _ in SHAPES]  # [k][x]: cost of shape k into x
             forward.append(f_row)
             back.append(b_row)
             costs.append(c_row)
             if i == 0:
                 f_row[0] = 0.0
-            self._relax_into_row(i, forward, f_row, b_row, c_row)
-            self._relax_along_row(i, _ALONG, f_row, b_row, c_row)
+            first, last = self._relax_into_row(i, forward, f_row, b_row, c_row) if i else (0, 0)
+            # Gaps along the row cost at least their prior each, so a run of them leaves the
+            # beam after a few steps: nodes further right would be dropped anyway (not the
+            # goal, so the last row is swept whole).
+            if i < self.n and self.beam < math.inf:
+                stop = min(width, last + 2 + int(self.beam / PRIOR_COST[(0, 1)]))
+            else:
+                stop = width
+            self._relax_along_row(i, _ALONG, f_row, b_row, c_row, first, stop)
             cut = min(f_row) + self.beam
-            live = [x for x in range(width) if f_row[x] <= cut]
+            live = [x for x in range(first, stop) if f_row[x] <= cut]
             end = self.m - self.lo[i] if i == self.n else -1  # the goal is never dropped
-            for x in range(width):
+            for x in range(first, stop):
                 if f_row[x] > cut and x != end:
                     f_row[x] = math.inf
             self.live.append((self.lo[i] + live[0], self.lo[i] + live[-1]) if live else (1, 0))
         return forward, back, costs
 
-    def _relax_into_row(self, i, forward, f_row, b_row, c_row) -> None:
+    def _relax_into_row(self, i, forward, f_row, b_row, c_row) -> tuple[int, int]:
         """Offer every edge that consumes original blocks into row i (hot loop: kept flat).
 
         The same as `group_cost`, inlined: a 500-block pair visits ~30,000 edges per pass, so
-        everything constant is bound once per row, not once per edge or per shape.
+        everything constant is bound once per row, not once per edge or per shape, and static
+        costs are filled a span at a time (`_fill_static`).
         """
         model, lo, hi, inf, k_count = self.model, self.lo, self.hi, math.inf, len(SHAPES)
-        static, stride = model.static, (len(model.other) + 1) * k_count
-        po, pl, so, sl = (model.prefix_orig, model.prefix_other, model.sentences_orig,
-                          model.sentences_other)
+        static = model.static
         length_at, sentences = model.cal.length.at, model.cal.sentences
-        keep, sqrt, log, erfc, j0, row_lo = 1 - OUTLIER, math.sqrt, math.log, math.erfc, \
-            self.j0, lo[i]
-        for k, (di, dj) in _FROM_ROW:
+        keep, outlier, floor, s_floor, s_cap, eps = (1 - OUTLIER, OUTLIER, VARIANCE_FLOOR,
+                                                     SENTENCE_FLOOR, SENTENCE_CAP, _EPS)
+        sqrt, log, erfc, j0, row_lo = math.sqrt, math.log, math.erfc, self.j0, lo[i]
+        first, last = len(f_row), -1  # the span of the row the edges reach
+        for k, (di, dj) in self.shapes:
             if i < di:
                 continue
             p_row, p_lo, gi = forward[i - di], lo[i - di], self.i0 + i - di
-            a = po[gi + di] - po[gi]
+            live_lo, live_hi = self.live[i - di]
+            start, stop = max(live_lo, row_lo - dj), min(live_hi, hi[i] - dj) + 1
+            if start >= stop:
+                continue
+            if self.anchored and i == di and not dj and start == 0:  # anchored: no 1-0 first
+                start = 1
+            first, last = min(first, start + dj - row_lo), max(last, stop - 1 + dj - row_lo)
+            entry = static.get(gi * k_count + k)
+            if entry is None or j0 + start < entry[0] or j0 + stop > entry[0] + len(entry[1]):
+                entry = static[gi * k_count + k] = _extend_static(model, entry, k, gi,
+                                                                   j0 + start, j0 + stop)
+            base, row_static = entry
             ratio, variance = length_at(gi)
             inv_ratio, half_var = 1.0 / ratio, variance / 2
-            ratio, variance = sentences.at(gi) if sentences else (1.0, 0.0)
+            a = model.prefix_orig[gi + di] - model.prefix_orig[gi]
+            sa = model.sentences_orig[gi + di] - model.sentences_orig[gi]
+            ratio, variance = sentences.at(gi) if sentences and sa else (1.0, 0.0)
             inv_sratio, s_half_var = 1.0 / ratio, variance / 2
-            sa = so[gi + di] - so[gi]
-            skip_start = self.anchored and i == di and not dj  # anchored chunk: no 1-0 first
-            live_lo, live_hi = self.live[i - di]
-            key0 = gi * stride + k
-            for pj in range(max(live_lo, row_lo - dj), min(live_hi, hi[i] - dj) + 1):
+            lengths, counts, c_k = model.spans_other[dj], model.sentence_spans_other[dj], c_row[k]
+            x = start + dj - row_lo - 1
+            for pj in range(start, stop):
+                x += 1
                 prev = p_row[pj - p_lo]
-                if prev == inf or (skip_start and pj == 0):
+                if prev == inf:
                     continue
                 gj = j0 + pj
-                key = key0 + gj * k_count
-                cost = static.get(key)
-                if cost is None:
-                    cost = static[key] = static_cost(model, gi, gi + di, gj, gj + dj)
+                cost = row_static[gj - base]
                 if dj and cost < inf:
-                    b = (pl[gj + dj] - pl[gj]) * inv_ratio
-                    x = abs(a - b) / sqrt(2 * (half_var * (a + b) + VARIANCE_FLOOR))
-                    cost -= log(keep * erfc(x) + OUTLIER)
-                    if s_half_var and sa:
-                        sb = (sl[gj + dj] - sl[gj]) * inv_sratio
+                    b = lengths[gj] * inv_ratio
+                    z = abs(a - b) / sqrt(2 * (half_var * (a + b) + floor))
+                    cost -= log(keep * erfc(z) + outlier)
+                    if s_half_var:
+                        sb = counts[gj] * inv_sratio
                         if sb:
-                            x = abs(sa - sb) / sqrt(2 * (s_half_var * (sa + sb)
-                                                         + SENTENCE_FLOOR))
-                            cost += min(SENTENCE_CAP, -log(erfc(x))) if x < 5 else SENTENCE_CAP
-                x = pj + dj - row_lo
-                c_row[x * k_count + k] = cost
-                if prev + cost < f_row[x] - _EPS:
+                            z = abs(sa - sb) / sqrt(2 * (s_half_var * (sa + sb) + s_floor))
+                            cost += min(s_cap, -log(erfc(z))) if z < 5 else s_cap
+                c_k[x] = cost
+                if prev + cost < f_row[x] - eps:
                     f_row[x], b_row[x] = prev + cost, k
+        return (first, last) if last >= 0 else (0, -1)
 
-    def _relax_along_row(self, i, k, f_row, b_row, c_row) -> None:
-        """0-1 edges within row i, left to right, so each node sees its final left neighbour."""
-        model, k_count, inf = self.model, len(SHAPES), math.inf
+    def _relax_along_row(self, i, k, f_row, b_row, c_row, first: int, stop: int) -> None:
+        """0-1 edges within row i, left to right, so each node sees its final left neighbour
+        (nodes left of `first` are unreached; see _forward for `stop`)."""
+        model, inf, c_k = self.model, math.inf, c_row[k]
         row_lo = self.lo[i]
-        for x in range(1, len(f_row)):
+        for x in range(first + 1, stop):
             prev = f_row[x - 1]
             if prev == inf or (self.anchored and i == 0):
                 continue
             cost = model.gap_other[self.j0 + row_lo + x - 1]
-            c_row[x * k_count + k] = cost
+            c_k[x] = cost
             if prev + cost < f_row[x] - _EPS:
                 f_row[x], b_row[x] = prev + cost, k
 
@@ -603,7 +658,7 @@ class Lattice:
         return groups
 
     def _edge_cost(self, i: int, j: int, k: int) -> float:
-        return self.costs[i][(j - self.lo[i]) * len(SHAPES) + k]
+        return self.costs[i][k][j - self.lo[i]]
 
     def _edge_id(self, i: int, j: int, k: int) -> int:
         return (i * (self.m + 1) + j) * len(SHAPES) + k
@@ -635,7 +690,7 @@ class Lattice:
                     tail = backward[ti][tj - lo[ti]]
                     if tail == inf:
                         continue
-                    cost = self.costs[ti][(tj - lo[ti]) * k_count + k]
+                    cost = self.costs[ti][k][tj - lo[ti]]
                     if cost + tail < best:
                         best = cost + tail
                     through = head + cost + tail
@@ -647,6 +702,63 @@ class Lattice:
                             _offer(other[blk], through, eid)
                 b_row[j - row_lo] = best
         return orig, other
+
+
+def _extend_static(model: PairModel, entry: tuple[int, list[float]] | None, k: int, gi: int,
+                   start: int, stop: int) -> tuple[int, list[float]]:
+    """The cached static costs of shape k from original block gi, as (first translated
+    start, costs), grown to cover [start, stop): each pass asks for a contiguous span."""
+    if entry is None:
+        return start, _static_span(model, k, gi, start, stop)
+    base, costs = entry
+    end = base + len(costs)
+    lo, hi = min(start, base), max(stop, end)
+    return lo, _static_span(model, k, gi, lo, base) + costs + _static_span(model, k, gi, end, hi)
+
+
+def _static_span(model: PairModel, k: int, gi: int, start: int, stop: int) -> list[float]:
+    """`static_cost` of shape k from original block gi for translated starts [start, stop).
+
+    The same sums, with everything that depends only on the original side (its prior, pins,
+    kinds and the union of its anchors) worked out once per span, not per edge: the first
+    pass prices ~8,000 edges of a 500-block pair.
+    """
+    if start >= stop:
+        return []
+    di, dj = SHAPES[k]
+    i1 = gi + di
+    if not dj:
+        return [model.gap_orig[gi]] * (stop - start)
+    single = di == 1 and dj == 1
+    if not single and model.pins_orig[i1] - model.pins_orig[gi + 1]:
+        return [math.inf] * (stop - start)
+    prior, weight = PRIOR_COST[(di, dj)], model.weights.__getitem__
+    pins, plain, other = model.pins_other, model.plain_other, model.other
+    solids, class_sets = model.solid_spans_other[dj], model.class_spans_other[dj]
+    tokens = model.token_spans_other[dj]
+    kinds = model.orig[gi:i1]
+    plain_orig = not model.plain_orig[i1] - model.plain_orig[gi]
+    solid, classes = sum(f.cls in SOLID for f in kinds), {f.cls for f in kinds}  # kind_cost's
+    a = model.orig_tokens[gi] if di == 1 else model.orig_tokens[gi] | model.orig_tokens[gi + 1]
+    costs = []
+    for gj in range(start, stop):
+        j1 = gj + dj
+        if not single and pins[j1] - pins[gj + 1]:
+            costs.append(math.inf)
+            continue
+        cost = prior
+        if not plain_orig or plain[j1] - plain[gj]:  # kind_cost, inlined
+            if single:
+                cost += _pair_kind_cost(kinds[0], other[gj])
+            else:
+                cost += (5.0 * (solid + solids[gj])
+                         + (0.0 if classes == class_sets[gj] else 3.0))
+        if a:
+            common = a & tokens[gj]
+            if common:
+                cost -= ANCHOR_SCALE * min(sum(map(weight, common)), ANCHOR_CAP)
+        costs.append(cost)
+    return costs
 
 
 def _offer(slot: list, value: float, eid: int) -> None:

@@ -413,7 +413,10 @@ def test_pins_and_confidence_survive_a_round_trip_through_equal_inputs():
 
 # --- costs ---------------------------------------------------------------------------------
 
-def test_the_lattice_prices_every_edge_as_group_cost_does():
+@pytest.mark.parametrize("pins", [(), (3, 8, 14)], ids=["plain", "unnamed-pins"])
+def test_the_lattice_prices_every_edge_as_group_cost_does(pins):
+    """The lattice's inlined costs (`_static_span` and the length terms) equal `group_cost`,
+    including the infinite cost of a group a pin would have to continue."""
     captured = []
 
     class Spy(align_module.Lattice):
@@ -422,24 +425,32 @@ def test_the_lattice_prices_every_edge_as_group_cost_does():
             captured.append(self)
 
     case = corpus.perturb("lisbon", "zh", 0.2, 5)
+    en, zh = blocks("lisbon", "en"), corpus.parse("zh", case.other)
+    for index in pins:
+        en, zh = pinned(en, index), pinned(zh, index + 1)
     original = align_module.Lattice
     align_module.Lattice = Spy
     try:
-        align({"en": blocks("lisbon", "en"), "zh": corpus.parse("zh", case.other)}, "en")
+        align({"en": en, "zh": zh}, "en")
     finally:
         align_module.Lattice = original
-    checked = 0
+    checked = infinite = 0
     for lattice in captured:
         for i, row in enumerate(lattice.costs):
-            for x, cost in enumerate(row):
-                if cost == float("inf"):
-                    continue
-                j, k = lattice.lo[i] + x // len(SHAPES), x % len(SHAPES)
-                di, dj = SHAPES[k]
-                gi, gj = lattice.i0 + i, lattice.j0 + j
-                assert cost == pytest.approx(group_cost(lattice.model, gi - di, gi, gj - dj, gj))
-                checked += 1
+            for k, shape_row in enumerate(row):
+                for x, cost in enumerate(shape_row):
+                    j, (di, dj) = lattice.lo[i] + x, SHAPES[k]
+                    gi, gj = lattice.i0 + i, lattice.j0 + j
+                    if cost == float("inf"):
+                        infinite += 1
+                        continue
+                    expected = group_cost(lattice.model, gi - di, gi, gj - dj, gj)
+                    assert cost == pytest.approx(expected), (gi, gj, SHAPES[k])
+                    checked += 1
     assert checked > 500
+    if pins:  # a merge that a pin would have to continue is never offered
+        assert infinite and all(group_cost(captured[-1].model, i - 1, i + 1, j, j + 1)
+                                == float("inf") for i in pins for j in range(len(zh)))
 
 
 # --- anchors --------------------------------------------------------------------------------
