@@ -29,6 +29,8 @@ from typing import NamedTuple
 
 from .aligncost import (
     BEAM,
+    FROM_ROW,
+    SEARCH_ONLY,
     SHAPES,
     VARIANCE,
     VARIANCE_FLOOR,
@@ -36,8 +38,6 @@ from .aligncost import (
     Features,
     Group,
     Lattice,
-    FROM_ROW,
-    SEARCH_ONLY,
     PairModel,
     Scale,
     band,

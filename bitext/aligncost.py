@@ -220,12 +220,12 @@ def pair_model(orig: Sequence[Features], other: Sequence[Features], cal: Calibra
 
 def _unions(sets: Sequence[frozenset]) -> list[list[frozenset]]:
     """[d][j] = the union of sets[j : j + d] for the group widths SHAPES use (0, 1, 2)."""
-    return [[], list(sets), [a | b for a, b in zip(sets, sets[1:])]]
+    return [[], list(sets), [a | b for a, b in zip(sets, sets[1:], strict=False)]]
 
 
 def _spans(prefix: Sequence) -> list[list]:
     """[d][j] = prefix[j + d] − prefix[j] for the group widths SHAPES use (0, 1, 2)."""
-    return [[b - a for a, b in zip(prefix, prefix[d:])] for d in range(3)]
+    return [[b - a for a, b in zip(prefix, prefix[d:], strict=False)] for d in range(3)]
 
 
 def _gaps(feats: Sequence[Features], prior: float) -> list[float]:
