@@ -22,7 +22,9 @@ groups have 1.0. A segment's confidence is the lowest of its languages' (`confid
 """
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import NamedTuple
@@ -95,9 +97,23 @@ class Segment:
 def align(docs: Mapping[str, Sequence[Block]], original: str) -> list[Segment]:
     """Align every language to `original` and merge the pairs into one shared sequence."""
     others = [lang for lang in docs if lang != original]
-    feats = {lang: [features(b) for b in blocks] for lang, blocks in docs.items()}
-    pairs = _align_pairs(docs, feats, original, others)
-    return _merge(pairs, len(docs[original]), original, list(docs))
+    with _collector_paused():
+        feats = {lang: [features(b) for b in blocks] for lang, blocks in docs.items()}
+        pairs = _align_pairs(docs, feats, original, others)
+        return _merge(pairs, len(docs[original]), original, list(docs))
+
+
+@contextmanager
+def _collector_paused():
+    """The lattices allocate thousands of small lists and make no reference cycles: with the
+    cyclic collector paused it does not scan them again and again (a few % of a long pair)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def unmatched_pins(docs: Mapping[str, Sequence[Block]], original: str) -> list[tuple[str, int]]:
@@ -258,7 +274,7 @@ def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
     widths = list(width) if isinstance(width, list) else [width] * (chunk.i1 - chunk.i0 + 1)
     while True:
         lattice = (_lattice(model, chunk, centres, widths) if rate else
-                   _lattice(model, chunk, centres, widths, FIRST_BEAM, SEARCH_ONLY))
+                   _lattice(model, chunk, centres, widths, FIRST_BEAM, SEARCH_ONLY, rated=False))
         edges = lattice.best_path()
         rows = lattice.touching_rows(edges)
         if not rows or min(widths[i] for i in rows) > max(chunk.i1 - chunk.i0,
@@ -272,10 +288,10 @@ def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
 
 
 def _lattice(model: PairModel, chunk: Chunk, centres, widths, beam: float = BEAM,
-             shapes=FROM_ROW) -> Lattice:
+             shapes=FROM_ROW, rated: bool = True) -> Lattice:
     lo, hi = band(centres, widths, chunk.j1 - chunk.j0)
     return Lattice(model, chunk.i0, chunk.i1, chunk.j0, chunk.j1, lo, hi, chunk.anchored, beam,
-                   shapes)
+                   shapes, rated)
 
 
 def _final(model: PairModel, chunk: Chunk, centres, widths: list[int] | None = None,

@@ -90,7 +90,7 @@ class Features:
     cls: str  # kind class: prose, quote, list, code, heading, table, hr, html
     level: int
     items: int
-    words: frozenset[str]  # Latin-script words, case-folded (candidate anchors)
+    words: tuple[str, ...]  # Latin-script words, case-folded, in order (candidate anchors)
     tokens: frozenset[str]  # numbers `n:…`, URLs `u:…`, inline code `c:…` (candidate anchors)
     sentences: int  # for prose and quotes; 0 for other kinds
 
@@ -100,7 +100,8 @@ def features(block: Block) -> Features:
     sentences = _sentence_count(block.text) if cls in ("prose", "quote") else 0
     text = block.text if block.text.isascii() else _nfkc(block.text)
     # NFKC: full-width letters and digits become ASCII; possessive `s` goes with the apostrophe.
-    words = frozenset(_LATIN_RE.findall(text.casefold().replace("'s", "").replace("’s", "")))
+    # A tuple, not a set: hashing each word once, in shared_anchors, is enough.
+    words = tuple(_LATIN_RE.findall(text.casefold().replace("'s", "").replace("’s", "")))
     return Features(text_units(block.text), cls, block.level, block.items, words,
                     _tokens(block, text), sentences)
 
@@ -122,7 +123,7 @@ def _sentence_count(text: str) -> int:
 
 
 def text_units(text: str) -> float:
-    if text.isascii():
+    if text.isascii() or max(text) < "\u3400":  # below every Han and Hangul range
         return float(len(text))
     han = sum(map(len, _HAN_RE.findall(text)))
     return float(len(text) + 2 * han + sum(map(len, _HANGUL_RE.findall(text))))
@@ -247,16 +248,18 @@ def shared_anchors(orig: Sequence[Features],
 
     Words are matched as whole vocabularies first, so each block costs one set intersection.
     """
-    stems = [{w: _stem(w) for w in frozenset().union(*(f.words for f in side)) if len(w) > 1}
+    # _stem, inlined: a side's vocabulary runs to thousands of words.
+    stems = [{w: w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w
+              for w in frozenset().union(*(f.words for f in side)) if len(w) > 1}
              for side in (orig, other)]
     common = set(stems[0].values()) & set(stems[1].values())
     tokens = frozenset().union(*(f.tokens for f in orig)) & frozenset().union(
         *(f.tokens for f in other))
     out = []
     for side, stem in zip((orig, other), stems, strict=True):
-        keep = frozenset(w for w, s in stem.items() if s in common)
-        out.append([frozenset(stem[w] for w in f.words & keep) | (f.tokens & tokens)
-                    for f in side])
+        keep, stem_of = frozenset(w for w, s in stem.items() if s in common), stem.__getitem__
+        out.append([frozenset(map(stem_of, keep.intersection(f.words)))
+                    | (f.tokens & tokens if f.tokens else frozenset()) for f in side])
     return out[0], out[1]
 
 
@@ -342,7 +345,7 @@ def _scale(n: int, pairs: Sequence[tuple[int, float, float]], prior: float, floo
                                                   centre + LOCAL_PAIRS]]
             mean = sum(a for a, _ in window) / len(window)
             # The entry's ratio joins the window as LOCAL_PRIOR pairs of average length.
-            local_ratio, _ = _fit([*window, *[(mean, mean * ratio)] * LOCAL_PRIOR], 0, floor, 0)
+            local_ratio = _ratio([*window, *[(mean, mean * ratio)] * LOCAL_PRIOR])
             _, local_var = _fit(window, variance, floor, LOCAL_PRIOR, local_ratio)
             fitted[centre] = (local_ratio, min(max(local_var, clamp[0]), clamp[1]))
         local.append(fitted[centre])
@@ -354,10 +357,14 @@ def _fit(pairs: Sequence[tuple[float, float]], prior: float, floor: float, weigh
     """Ratio and variance, rounded to two significant digits: editing one paragraph then
     rarely moves them at all, so it cannot reshuffle near-ties elsewhere in the entry."""
     if ratio is None:
-        ratio = _round(sum(b for _, b in pairs) / sum(a for a, _ in pairs))
+        ratio = _ratio(pairs)
     residuals = sorted((a - b / ratio) ** 2 / ((a + b / ratio) / 2 + floor) for a, b in pairs)
     estimate = residuals[len(residuals) * 3 // 4] / 1.323
     return ratio, _round((weight * prior + len(pairs) * estimate) / (weight + len(pairs)))
+
+
+def _ratio(pairs: Sequence[tuple[float, float]]) -> float:
+    return _round(sum(b for _, b in pairs) / sum(a for a, _ in pairs))
 
 
 def _round(x: float) -> float:
@@ -504,8 +511,9 @@ class Lattice:
 
     def __init__(self, model: PairModel, i0: int, i1: int, j0: int, j1: int,
                  lo: Sequence[int], hi: Sequence[int], anchored: bool,
-                 beam: float = BEAM, shapes=FROM_ROW) -> None:
+                 beam: float = BEAM, shapes=FROM_ROW, rated: bool = True) -> None:
         self.model, self.i0, self.j0, self.beam, self.shapes = model, i0, j0, beam, shapes
+        self.rated = rated  # keeps every edge's cost for `groups`; else only `plain_groups`
         self.n, self.m = i1 - i0, j1 - j0
         self.lo, self.hi, self.anchored = lo, hi, anchored
         self.live: list[tuple[int, int]] = []  # per row, the span of nodes the beam kept
@@ -518,11 +526,15 @@ class Lattice:
     def _forward(self):
         forward: list[list[float]] = []
         back: list[list[int]] = []
-        costs: list[list[float]] = []
+        costs: list[list[list[float]]] = []
+        # Unrated, edge costs go to one scratch row, written and never read.
+        scratch = [[math.inf] * (max(self.hi[i] - self.lo[i] for i in range(self.n + 1)) + 1)
+                   for _ in SHAPES]
         for i in range(self.n + 1):
             width = self.hi[i] - self.lo[i] + 1
             f_row, b_row = [math.inf] * width, [-1] * width
-            c_row = [[math.inf] * width for _ in SHAPES]  # [k][x]: cost of shape k into x
+            # [k][x]: cost of the edge of shape k into node x
+            c_row = [[math.inf] * width for _ in SHAPES] if self.rated else scratch
             forward.append(f_row)
             back.append(b_row)
             costs.append(c_row)
