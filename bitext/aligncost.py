@@ -491,8 +491,8 @@ class Group:
 MARGIN_SLOPE = 2.5
 MARGIN_OFFSET = 1.0
 _EPS = 1e-9  # a new candidate must beat the incumbent by this much: ties keep the earlier shape
-BEAM = 8.0  # nodes this much dearer than their row's cheapest are dropped (never on a good path)
-_FAR = BEAM  # so the largest margin measured (confidence σ(19) ≈ 1)
+BEAM = 6.0  # nodes this much dearer than their row's cheapest are dropped (never on a good path)
+_FAR = BEAM  # so the largest margin measured (confidence σ(14), 1.0 to four places)
 FROM_ROW = tuple((k, shape) for k, shape in enumerate(SHAPES) if shape[0])  # in SHAPES order
 # A search that only needs its best path (no confidences) leaves out 2-2, the rarest shape:
 # a fifth fewer edges, and the rated pass that follows has it.
@@ -683,26 +683,32 @@ class Lattice:
         (forward + edge + backward) among edges that share a block with g but are not g.
         """
         n, m, lo, hi, k_count, inf = self.n, self.m, self.lo, self.hi, len(SHAPES), math.inf
+        costs, forward = self.costs, self.forward
         backward = [[inf] * (hi[i] - lo[i] + 1) for i in range(n + 1)]
         backward[n][m - lo[n]] = 0.0
         orig = [[inf, -1, inf] for _ in range(n)]
         other = [[inf, -1, inf] for _ in range(m)]
         limit = total + _FAR
+        shapes = tuple(enumerate(SHAPES))
         for i in range(n, -1, -1):
-            f_row, b_row, row_lo = self.forward[i], backward[i], lo[i]
+            f_row, b_row, row_lo = forward[i], backward[i], lo[i]
+            # Shapes whose target row exists, with that row's bounds and arrays.
+            targets = [(k, di, dj, lo[i + di], hi[i + di], backward[i + di], costs[i + di][k])
+                       for k, (di, dj) in shapes if i + di <= n]
             for j in range(hi[i], row_lo - 1, -1):
                 head = f_row[j - row_lo]
                 if head == inf:
                     continue
                 best = b_row[j - row_lo]
-                for k, (di, dj) in enumerate(SHAPES):
-                    ti, tj = i + di, j + dj
-                    if ti > n or tj < lo[ti] or tj > hi[ti]:
+                for k, di, dj, t_lo, t_hi, t_back, t_costs in targets:
+                    tj = j + dj
+                    if tj < t_lo or tj > t_hi:
                         continue
-                    tail = backward[ti][tj - lo[ti]]
+                    tail = t_back[tj - t_lo]
                     if tail == inf:
                         continue
-                    cost = self.costs[ti][k][tj - lo[ti]]
+                    cost = t_costs[tj - t_lo]
+                    ti = i + di
                     if cost + tail < best:
                         best = cost + tail
                     through = head + cost + tail

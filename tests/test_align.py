@@ -449,7 +449,7 @@ def test_the_lattice_prices_every_edge_as_group_cost_does(pins):
                     expected = group_cost(lattice.model, gi - di, gi, gj - dj, gj)
                     assert cost == pytest.approx(expected), (gi, gj, SHAPES[k])
                     checked += 1
-    assert checked > 500
+    assert checked > 300
     if pins:  # a merge that a pin would have to continue is never offered
         assert infinite and all(group_cost(captured[-1].model, i - 1, i + 1, j, j + 1)
                                 == float("inf") for i in pins for j in range(len(zh)))
