@@ -68,7 +68,7 @@ _URL_RE = re.compile(r"https?://[^\s<>\"'，。、）)]+")
 _THOUSANDS_RE = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
 _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)*")
-_DIGIT_RE = re.compile(r"\d")
+_DIGIT_RUN_RE = re.compile(r"\d(?:[\d., ]*\d)?")  # digits, and separators between them
 # A sentence ends at 。！？ or at . ! ? followed (after closing quotes) by a space or the end.
 # One leading character class (not an alternation) lets the engine skip to candidates fast.
 _SENTENCE_END_RE = re.compile(r"[.!?。！？](?:(?<=[。！？])[。！？]*|[.!?]*[\"'”’»)]*(?=\s|$))")
@@ -143,9 +143,12 @@ def _tokens(block: Block, text: str) -> frozenset[str]:
         prose = _PRE_RE.sub("", block.html)
         tokens.update(f"c:{html_lib.unescape(code).strip().casefold()}"
                       for code in _INLINE_CODE_RE.findall(prose))
-    if _DIGIT_RE.search(text):
-        numeric = _DECIMAL_COMMA_RE.sub(".", _THOUSANDS_RE.sub("", text))
-        tokens.update(f"n:{_number(n)}" for n in _NUMBER_RE.findall(numeric))
+    # Separators are normalised inside each run of digits (and the separators between them)
+    # alone, the same as over the whole text but on a few short strings.
+    for run in _DIGIT_RUN_RE.findall(text):
+        if "," in run or " " in run:
+            run = _DECIMAL_COMMA_RE.sub(".", _THOUSANDS_RE.sub("", run))
+        tokens.update(f"n:{_number(n)}" for n in _NUMBER_RE.findall(run))
     return frozenset(tokens)
 
 

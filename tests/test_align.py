@@ -467,6 +467,8 @@ def test_numbers_are_normalised_across_scripts_and_conventions():
     assert numbers("近２０，０００株，１８５１年。", "zh") == {"n:20000", "n:1851"}
     assert numbers("It weighs 3.5 kg, on May 07.", "en") == {"n:3.5", "n:7"}
     assert numbers("Il pèse 3,5 kg.", "fr") == {"n:3.5"}
+    assert numbers("In 2026, 1,234 came; 5 000 left (1, 2, 3).", "en") == {
+        "n:2026", "n:1234", "n:5000", "n:1", "n:2", "n:3"}
 
 
 def test_latin_terms_inside_cjk_text_are_anchors():
