@@ -566,13 +566,13 @@ class Lattice:
 
         The same as `group_cost`, inlined: a 500-block pair visits ~30,000 edges per pass, so
         everything constant is bound once per row, not once per edge or per shape, and static
-        costs are filled a span at a time (`_fill_static`).
+        costs are priced a span at a time (`_static_span`).
         """
         model, lo, hi, inf, k_count = self.model, self.lo, self.hi, math.inf, len(SHAPES)
         static = model.static
         length_at, sentences = model.cal.length.at, model.cal.sentences
-        keep, outlier, floor, s_floor, s_cap, eps = (1 - OUTLIER, OUTLIER, VARIANCE_FLOOR,
-                                                     SENTENCE_FLOOR, SENTENCE_CAP, _EPS)
+        keep, outlier, floor2, s_floor2, s_cap, eps = (1 - OUTLIER, OUTLIER, 2 * VARIANCE_FLOOR,
+                                                       2 * SENTENCE_FLOOR, SENTENCE_CAP, _EPS)
         sqrt, log, erfc, j0, row_lo = math.sqrt, math.log, math.erfc, self.j0, lo[i]
         first, last = len(f_row), -1  # the span of the row the edges reach
         for k, (di, dj) in self.shapes:
@@ -591,14 +591,25 @@ class Lattice:
                 entry = static[gi * k_count + k] = _extend_static(model, entry, k, gi,
                                                                    j0 + start, j0 + stop)
             base, row_static = entry
+            x, c_k = start + dj - row_lo - 1, c_row[k]
+            if not dj:  # 1-0: the gap's cost alone
+                for pj in range(start, stop):
+                    x += 1
+                    prev = p_row[pj - p_lo]
+                    if prev == inf:
+                        continue
+                    cost = c_k[x] = row_static[j0 + pj - base]
+                    if prev + cost < f_row[x] - eps:
+                        f_row[x], b_row[x] = prev + cost, k
+                continue
+            # length_cost's terms, with the factors of 2 folded in (exact: powers of two).
             ratio, variance = length_at(gi)
-            inv_ratio, half_var = 1.0 / ratio, variance / 2
+            inv_ratio = 1.0 / ratio
             a = model.prefix_orig[gi + di] - model.prefix_orig[gi]
             sa = model.sentences_orig[gi + di] - model.sentences_orig[gi]
-            ratio, variance = sentences.at(gi) if sentences and sa else (1.0, 0.0)
-            inv_sratio, s_half_var = 1.0 / ratio, variance / 2
-            lengths, counts, c_k = model.spans_other[dj], model.sentence_spans_other[dj], c_row[k]
-            x = start + dj - row_lo - 1
+            ratio, s_var = sentences.at(gi) if sentences and sa else (1.0, 0.0)
+            inv_sratio = 1.0 / ratio
+            lengths, counts = model.spans_other[dj], model.sentence_spans_other[dj]
             for pj in range(start, stop):
                 x += 1
                 prev = p_row[pj - p_lo]
@@ -606,14 +617,14 @@ class Lattice:
                     continue
                 gj = j0 + pj
                 cost = row_static[gj - base]
-                if dj and cost < inf:
+                if cost < inf:
                     b = lengths[gj] * inv_ratio
-                    z = abs(a - b) / sqrt(2 * (half_var * (a + b) + floor))
+                    z = abs(a - b) / sqrt(variance * (a + b) + floor2)
                     cost -= log(keep * erfc(z) + outlier)
-                    if s_half_var:
+                    if s_var:
                         sb = counts[gj] * inv_sratio
                         if sb:
-                            z = abs(sa - sb) / sqrt(2 * (s_half_var * (sa + sb) + s_floor))
+                            z = abs(sa - sb) / sqrt(s_var * (sa + sb) + s_floor2)
                             cost += min(s_cap, -log(erfc(z))) if z < 5 else s_cap
                 c_k[x] = cost
                 if prev + cost < f_row[x] - eps:
