@@ -12,7 +12,10 @@ Per pair:
 2. Equal block counts whose blocks agree in kind and length keep the 1-1 pairing.
 3. Otherwise a first pass, banded around the length diagonal, finds 1-1 pairs from which the
    entry calibrates its own length and sentence-count ratios and variances (globally and per
-   stretch of text); a second pass, banded around the first path, decides.
+   stretch of text); a second pass, banded around the first path, decides. The first pass
+   needs only a path: it keeps no edge costs and leaves out 2-2 groups. The second pass's band
+   is one block either side of straight stretches of the first path and two around its other
+   groups, widened where the path runs along its edge.
 
 Confidence of a group (`aligncost.Lattice.groups`): margin = cost of the best complete path
 that avoids the group − cost of the chosen path, in nats (costs are negative log-probabilities);
