@@ -200,8 +200,9 @@ class PairModel:
     solid_spans_other: Sequence[Sequence[int]] = ()
     class_spans_other: Sequence[Sequence[frozenset[str]]] = ()
     token_spans_other: Sequence[Sequence[frozenset[str]]] = ()
-    static: dict = field(default_factory=dict, compare=False)  # static_cost by edge, shared by
-    # the passes (calibration changes only the length term)
+    # static_cost by original block and shape (gi·len(SHAPES) + k) → (first translated start,
+    # costs of a contiguous span): shared by the passes, calibration changes only the length term.
+    static: dict = field(default_factory=dict, compare=False)
 
 
 def pair_model(orig: Sequence[Features], other: Sequence[Features], cal: Calibration,
