@@ -8,7 +8,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -148,11 +148,20 @@ def site_languages(config: SiteConfig, entries: Sequence[Entry]) -> tuple[str, .
     return tuple(config.languages) + tuple(extra)
 
 
-def language_label(lang: str, config: SiteConfig) -> str:
-    """The configured label, else the language's own name for itself (English, 中文, 日本語)."""
+def language_label(lang: str, config: SiteConfig,
+                   names: MutableMapping[str, str] | None = None) -> str:
+    """The configured label, else the language's own name for itself (English, 中文, 日本語).
+
+    `names` remembers autonyms between builds (the build cache keeps it): finding one loads
+    langcodes' table of names, a good part of a small rebuild's time.
+    """
     if lang in config.labels:
         return config.labels[lang]
-    return _autonym(lang)
+    if names is None:
+        return _autonym(lang)
+    if lang not in names:
+        names[lang] = _autonym(lang)
+    return names[lang]
 
 
 @functools.lru_cache(maxsize=256)
@@ -180,11 +189,13 @@ def tag_slug(name: str) -> str:
     return text or "tag"
 
 
-def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnostics) -> SiteModel:
-    """Order entries, give every page its URL and output path, and link pages together."""
+def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnostics,
+             names: MutableMapping[str, str] | None = None) -> SiteModel:
+    """Order entries, give every page its URL and output path, and link pages together
+    (`names`: known autonyms, see `language_label`)."""
     entries = [p.entry for p in parsed]
     languages = site_languages(config, entries)
-    labels = {lang: language_label(lang, config) for lang in languages}
+    labels = {lang: language_label(lang, config, names) for lang in languages}
     published = sorted((p for p in parsed if config.drafts or not p.entry.draft), key=_newest_first)
     links = {p.entry.slug: _entry_link(p, config) for p in published}
     articles = []

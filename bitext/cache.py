@@ -188,6 +188,7 @@ class Index:
     code: str = ""
     files: FileDigests = field(default_factory=FileDigests)
     entries: dict[str, Any] = field(default_factory=dict)  # slug → pipeline's EntrySummary
+    names: dict[str, str] = field(default_factory=dict)  # language tag → autonym (assemble)
 
 
 class BuildCache:
@@ -217,16 +218,32 @@ class BuildCache:
         if self.folder is None:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tag = self.folder / "CACHEDIR.TAG"
-            if not tag.exists():
-                tag.write_text(TAG, encoding="utf-8")
+            self._make_folder()
             if index is not None:
                 write_atomic(self.index_path, dumps(index))
             if state is not None:
                 write_atomic(self.state_path, dumps(state))
         except OSError:
             pass  # a read-only or full disk costs the next build time, never correctness
+
+    def _make_folder(self) -> None:
+        assert self.folder is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tag = self.folder / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(TAG, encoding="utf-8")
+
+    def templates_folder(self) -> Path | None:
+        """Where Jinja keeps compiled templates (its own format: checked against the template's
+        source and Jinja's version, recompiled when stale or unreadable), or None."""
+        if self.folder is None:
+            return None
+        try:
+            self._make_folder()
+            (self.folder / "templates").mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return self.folder / "templates"
 
     def _load(self, path: Path, kind: type, diags: Diagnostics) -> Any:
         if self.folder is None:

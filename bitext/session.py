@@ -160,7 +160,7 @@ class _Run:
         if self.write and not check_out_dir(config.out_dir, config.content_dir, config.root,
                                             diags):
             return
-        theme = make_theme(config, diags)
+        theme = make_theme(config, diags, self.cache.templates_folder())
         index = self.session._index or self.cache.load_index(self.code, diags)
         self.index = index = index if index.code == self.code else Index(self.code)
         for path in changed:
@@ -168,7 +168,8 @@ class _Run:
         parse_key = digest(self.code, config.languages, str(config.content_dir))
         job = workers.Job(config, parse_key, self.cache, theme=theme, parsers=Parsers())
         summaries = self._summaries(job, discover(config.content_dir, diags))
-        model = assemble(config, [s.light for s in summaries.values() if s.light], diags)
+        model = assemble(config, [s.light for s in summaries.values() if s.light], diags,
+                         index.names)
         report.entries, report.languages = len(model.articles), len(model.languages)
         if theme is not None and not diags.has_errors():
             _Render(self, job, summaries, model).go(report)

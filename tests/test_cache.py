@@ -119,6 +119,24 @@ def test_a_template_change_rerenders_every_page_without_parsing_markdown(project
     assert parsed == []
 
 
+def test_a_small_rebuild_reuses_compiled_templates_and_known_language_names(project, run):
+    """What a one-entry rebuild would otherwise redo: compiling the theme (Jinja's bytecode
+    cache in the cache folder) and loading langcodes' table of names (autonyms kept)."""
+    import os
+
+    root = project(many_entries(3))
+    build(run, root)
+    compiled = {p: p.stat().st_mtime_ns for p in (root / ".cache/templates").iterdir()}
+    assert any(p.name.startswith("__jinja2_") for p in compiled)
+    post = root / "content/post-01/en.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    result = run(root, "build", "--no-search", env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "language_data.name_data" not in result.stderr  # the autonyms came from the cache
+    assert {p: p.stat().st_mtime_ns for p in (root / ".cache/templates").iterdir()} == compiled
+    assert "One more line." in (root / "site/post-01/index.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "other-version"])
 def test_a_damaged_cache_is_ignored_with_a_warning_and_rebuilt(project, run, tmp_path, damage):
     root = project(many_entries())
