@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from .alignreport import alignment_report
 from .config import SiteConfig, load_config, normalize_base_url
 from .content import SLUG_RE, normalize_lang
 from .errors import Diagnostics, SiteError, UsageError
@@ -225,6 +224,8 @@ def _print_diagnostics(diags: Diagnostics) -> None:
 
 
 def _cmd_check(args: argparse.Namespace, root: Path) -> int:
+    from .alignreport import alignment_report  # here: a build needs none of it
+
     diags = Diagnostics(strict=args.strict)
     config = _config(args, root, diags)
     if diags.has_errors():

@@ -17,10 +17,6 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.anchors.index import slugify
 from mdit_py_plugins.footnote import footnote_plugin
-from pygments import highlight as pygments_highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from .sanitize import sanitize_html
 
@@ -99,15 +95,24 @@ def _highlight(code: str, lang_name: str, _attrs: str) -> str:
     """Pygments spans for a fenced block; markdown-it wraps them in <pre><code>."""
     if not lang_name:
         return ""
+    # Imported here: Pygments' formatters look up plugins through importlib.metadata, a good
+    # part of a small rebuild's start-up, and most entries have no code.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         lexer = get_lexer_by_name(lang_name)
     except ClassNotFound:
         return ""
-    return pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return highlight(code, lexer, HtmlFormatter(nowrap=True))
 
 
 def pygments_css(light_style: str, dark_style: str) -> str:
     """Code colours for light and dark themes, scoped to code blocks inside the text."""
+    from pygments.formatters import HtmlFormatter
+
     light = HtmlFormatter(style=light_style).get_style_defs(".cell pre")
     dark = HtmlFormatter(style=dark_style).get_style_defs(".cell pre")
     dark_scoped = "\n".join(f"[data-theme=dark] {rule}" for rule in dark.splitlines()
