@@ -10,7 +10,7 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,27 +116,31 @@ def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
         return []
     sources: list[EntrySource] = []
     seen: dict[str, Path] = {}
-    for path in sorted(content_dir.iterdir(), key=lambda p: p.name):
-        if is_ignored(path.name):
+    # os.scandir: its entries know their type, which saves two system calls per entry folder.
+    with os.scandir(content_dir) as it:
+        found = sorted(it, key=lambda e: e.name)
+    for item in found:
+        if is_ignored(item.name):
             continue
-        if not path.is_dir():
+        path = content_dir / item.name
+        if not item.is_dir():
             if path.suffix == ".md":
                 diags.warning(path, None, "Markdown file outside an entry folder is ignored",
                               hint=f"move it to {content_dir.name}/<slug>/<lang>.md")
             continue
-        if path.is_symlink() and not _inside(path, content_dir):
+        if item.is_symlink() and not _inside(path, content_dir):
             diags.error(path, None, "entry folder is a link to outside the content folder")
             continue
-        twin = unicodedata.normalize("NFC", path.name).casefold()
+        twin = unicodedata.normalize("NFC", item.name).casefold()
         if twin in seen:
             diags.error(path, None, f"entry folder name collides with `{seen[twin].name}` "
                         "(they differ only in case or Unicode normalisation)")
             continue
         seen[twin] = path
-        if not SLUG_RE.match(path.name):
-            diags.error(path, None, f"invalid entry folder name `{path.name}`",
+        if not SLUG_RE.match(item.name):
+            diags.error(path, None, f"invalid entry folder name `{item.name}`",
                         hint="use lowercase ASCII letters, digits and hyphens, e.g. "
-                        f"`{_slugify(path.name)}`")
+                        f"`{_slugify(item.name)}`")
             continue
         source = _entry_source(path, content_dir, diags)
         if source:
@@ -156,13 +160,13 @@ def _inside(path: Path, root: Path) -> bool:
 def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntrySource | None:
     files: dict[str, Path] = {}
     assets: list[Path] = []
-    for path in _walk(folder, diags):
+    for path, item in _walk(folder, diags):
         # `_walk` follows no linked folder, so only a linked file can lead outside.
-        if path.is_symlink() and not _inside(path, folder):
+        if item.is_symlink() and not _inside(path, folder):
             diags.error(path, None, "file is a link to outside its entry folder",
                         hint="copy the file into the entry folder instead of linking to it")
             continue
-        if not path.is_file():
+        if not item.is_file():
             diags.error(path, None, "not a regular file (a pipe, socket or device?)")
             continue
         if path.parent == folder and path.suffix.lower() in (".md", ".markdown"):
@@ -189,20 +193,27 @@ def _add_language_file(path: Path, files: dict[str, Path], diags: Diagnostics) -
         files[lang] = path
 
 
-def _walk(folder: Path, diags: Diagnostics) -> Iterable[Path]:
-    """Files below an entry folder in a stable order, skipping hidden and temp files.
+def _walk(folder: Path, diags: Diagnostics) -> Iterator[tuple[Path, os.DirEntry]]:
+    """Files below an entry folder (with their directory entries) in a stable order, skipping
+    hidden and temp files: each folder's files, then its subfolders'.
 
     Linked folders are not followed: one pointing outside the entry would publish foreign files.
     """
-    for root, dirs, names in os.walk(folder):
-        for name in sorted(d for d in dirs if (Path(root) / d).is_symlink()):
-            if not is_ignored(name):
-                diags.error(Path(root) / name, None, "folder is a link; links to folders are "
+    with os.scandir(folder) as it:
+        items = sorted(it, key=lambda e: e.name)
+    folders = []
+    for item in items:
+        if item.is_dir(follow_symlinks=False):
+            folders.append(item)
+        elif item.is_symlink() and item.is_dir():
+            if not is_ignored(item.name):
+                diags.error(folder / item.name, None, "folder is a link; links to folders are "
                             "not followed", hint="move the files into the entry folder")
-        dirs[:] = sorted(d for d in dirs if not is_ignored(d) and not (Path(root) / d).is_symlink())
-        for name in sorted(names):
-            if not is_ignored(name):
-                yield Path(root) / name
+        elif not is_ignored(item.name):
+            yield folder / item.name, item
+    for item in folders:
+        if not is_ignored(item.name):
+            yield from _walk(folder / item.name, diags)
 
 
 def link_problem(url: str, image: bool, entry_dir: Path,
