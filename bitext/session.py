@@ -27,6 +27,7 @@ The stages, and what each skips:
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -228,12 +229,13 @@ class _Render:
             feeds.update([p.entry.slug for p in model.articles if lang in p.entry.langs]
                          [:FEED_LIMIT])
         self.job = replace(job, site=self.site, search=run.search, feeds=frozenset(feeds))
-        keys = run.keys
+        keys, links = run.keys, {}
         for page in model.articles:
+            # The entry itself is read from its files: its summary's key stands for it.
             keys[str(page.output)] = "a:" + digest(env, summaries[page.entry.slug].key,
-                                                   repr(page))
+                                                   _page_repr(page, links, skip="entry"))
         for page in model.lists:
-            keys[str(page.output)] = "l:" + digest(env, repr(page))
+            keys[str(page.output)] = "l:" + digest(env, _page_repr(page, links))
         self.extras_key = "x:" + digest(
             env, [(p.url, p.entry.langs, p.link.date) for p in model.articles],
             sorted((slug, keys[f"{slug}/index.html"]) for slug in feeds))
@@ -399,6 +401,27 @@ class _Render:
             stat = stat_of(os.stat(self.config.out_dir / rel))
             key = self.digests.get(rel) or run.index.files.digest_of(sources[rel]) or "?"
             run.outputs[rel] = (stat, key)
+
+
+def _page_repr(page, links: dict[int, str], skip: str = "") -> str:
+    """repr(page) field by field but `skip`, with each entry link's repr made once per build
+    (`links`, by object): the index lists every entry, and each link is on three article
+    pages too."""
+    from .assemble import EntryLink
+
+    def one(value) -> str:
+        if isinstance(value, EntryLink):
+            text = links.get(id(value))
+            if text is None:
+                text = links[id(value)] = repr(value)
+            return text
+        if isinstance(value, tuple) and value and isinstance(value[0], EntryLink):
+            return "(" + ", ".join(map(one, value)) + ")"
+        return repr(value)
+
+    return type(page).__name__ + "(" + ", ".join(
+        f"{f.name}={one(getattr(page, f.name))}" for f in dataclasses.fields(page)
+        if f.name != skip) + ")"
 
 
 def _noting(files: Iterable, written: list[str]) -> Iterator:

@@ -60,6 +60,10 @@ def test_cold_cached_and_incremental_builds_give_identical_trees(project, run, t
     # Edit one entry, add one, delete one: the incremental build must equal a cold one.
     post = root / "content/post-03/zh.md"
     post.write_text(post.read_text(encoding="utf-8").replace("第一段", "首段"), encoding="utf-8")
+    # A title: shown on its neighbours' pages, the index and its tag's page too.
+    titled = root / "content/post-10/en.md"
+    titled.write_text(titled.read_text(encoding="utf-8").replace("Post 10", "Renamed ten"),
+                      encoding="utf-8")
     (root / "content/added/en.md").parent.mkdir()
     (root / "content/added/en.md").write_text(entry("Added", "New.", date="2026-02-01",
                                                     tags="[t1]"), encoding="utf-8")
@@ -70,6 +74,7 @@ def test_cold_cached_and_incremental_builds_give_identical_trees(project, run, t
     build(run, root, "--no-cache", "--out", str(tmp_path / "cold2"))
     assert tree(tmp_path / "cached") == tree(tmp_path / "cold2")
     assert not (tmp_path / "cached/post-07").exists()
+    assert sum("Renamed ten" in page.decode() for page in tree(tmp_path / "cached").values()) >= 4
 
 
 def test_a_rebuild_with_no_change_touches_no_file(project, run, tmp_path):
