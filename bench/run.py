@@ -76,7 +76,7 @@ INSTALL_HINTS = {
     "eleventy": "npm install --prefix bench --no-save --no-audit --no-fund @11ty/eleventy@3 "
                 "(needs node; or: make bench)",
 }
-SUMMARY_RE = re.compile(r"built (\d+) entries, (\d+) pages, .*\((\d+) files written, "
+SUMMARY_RE = re.compile(r"built (\d+) entr(?:y|ies), (\d+) pages?, .*\((\d+) files? written, "
                         r"(\d+) unchanged\)")
 
 

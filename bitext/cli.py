@@ -209,13 +209,21 @@ def _finish(diags: Diagnostics, strict: bool, report: BuildReport | None, *,
     _print_diagnostics(Diagnostics(diags.errors) if quiet else diags)
     failed = diags.has_errors() or (strict and diags.warnings)
     if report is not None and not failed and report.published:
-        print(f"built {report.entries} entries, {report.pages} pages, {report.languages} "
-              f"languages, {len(diags.warnings)} warnings in {report.seconds:.2f} s "
-              f"({report.published.written} files written, {report.published.unchanged} unchanged)")
+        print(f"built {_count(report.entries, 'entry', 'entries')}, "
+              f"{_count(report.pages, 'page')}, {_count(report.languages, 'language')}, "
+              f"{_count(len(diags.warnings), 'warning')} in {report.seconds:.2f} s "
+              f"({_count(report.published.written, 'file')} written, "
+              f"{report.published.unchanged} unchanged)")
     elif failed:
-        print(f"build failed: {len(diags.errors)} errors, {len(diags.warnings)} warnings; "
-              "the previous site was left as it was", file=sys.stderr)
+        print(f"build failed: {_count(len(diags.errors), 'error')}, "
+              f"{_count(len(diags.warnings), 'warning')}; the previous site was left as it was",
+              file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    """`1 warning`, `2 warnings`."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _print_diagnostics(diags: Diagnostics) -> None:
@@ -242,8 +250,9 @@ def _cmd_check(args: argparse.Namespace, root: Path) -> int:
     for note in notes:
         print(note.text)
     failed = diags.has_errors() or (args.strict and diags.warnings)
-    print(f"{len(report.parsed)} entries checked: {len(diags.errors)} errors, "
-          f"{len(diags.warnings)} warnings", file=sys.stderr if failed else sys.stdout)
+    print(f"{_count(len(report.parsed), 'entry', 'entries')} checked: "
+          f"{_count(len(diags.errors), 'error')}, {_count(len(diags.warnings), 'warning')}",
+          file=sys.stderr if failed else sys.stdout)
     return EXIT_CONTENT if failed else EXIT_OK
 
 

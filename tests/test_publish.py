@@ -277,7 +277,8 @@ def test_feeds_and_sitemap_are_byte_identical_across_builds(tmp_path):
 
 # -- terminal output -------------------------------------------------------------------------
 
-SUMMARY = re.compile(r"^built \d+ entries, \d+ pages, \d+ languages, \d+ warnings in [\d.]+ s")
+SUMMARY = re.compile(r"^built \d+ entr(y|ies), \d+ pages?, \d+ languages?, \d+ warnings? in "
+                     r"[\d.]+ s")
 
 
 def test_build_ends_with_one_summary_line_and_no_progress_when_piped(tmp_path):
@@ -293,7 +294,7 @@ def test_quiet_hides_warnings_and_keeps_the_summary(tmp_path):
     assert "warning: image `missing.png` not found" in loud.stderr
     quiet = build(tmp_path / "quiet", files, "--quiet")
     assert quiet.returncode == 0 and "warning" not in quiet.stderr
-    assert SUMMARY.match(quiet.stdout.splitlines()[-1]) and "1 warnings" in quiet.stdout
+    assert SUMMARY.match(quiet.stdout.splitlines()[-1]) and "1 warning in" in quiet.stdout
 
 
 def test_verbose_says_where_the_feeds_sitemap_and_search_index_went(tmp_path):
