@@ -275,13 +275,19 @@ def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
     With `rate` false the confidences are left at 1 (the calibration pass needs none).
     """
     widths = list(width) if isinstance(width, list) else [width] * (chunk.i1 - chunk.i0 + 1)
+    whole = max(chunk.i1 - chunk.i0, chunk.j1 - chunk.j0)  # a wider band holds every node
     while True:
         lattice = (_lattice(model, chunk, centres, widths) if rate else
                    _lattice(model, chunk, centres, widths, FIRST_BEAM, SEARCH_ONLY, rated=False))
+        if not lattice.reached:
+            # The band left no way to the end: an anchored chunk must open with a group
+            # holding blocks of both sides, which a band far from its corner excludes. The
+            # whole lattice always has one (1-1 groups are never forbidden).
+            widths = [whole + 1] * len(widths)
+            continue
         edges = lattice.best_path()
         rows = lattice.touching_rows(edges)
-        if not rows or min(widths[i] for i in rows) > max(chunk.i1 - chunk.i0,
-                                                          chunk.j1 - chunk.j0):
+        if not rows or min(widths[i] for i in rows) > whole:
             return lattice.groups(edges) if rate else lattice.plain_groups(edges)
         before = list(widths)
         for row in sorted(set(rows)):

@@ -526,6 +526,8 @@ class Lattice:
             # The beam cut every path to the goal (possible on freak inputs): search unpruned.
             self.beam, self.live = math.inf, []
             self.forward, self.back, self.costs = self._forward()
+        # False when the band itself leaves no path to the goal: the caller widens it.
+        self.reached = self.forward[self.n][self.m - lo[self.n]] < math.inf
 
     def _forward(self):
         forward: list[list[float]] = []

@@ -263,6 +263,19 @@ def test_any_documents_give_a_partition_that_honours_every_pin(en, zh, fr):
     assert align(docs, "en") == segments
 
 
+def test_a_pin_far_from_the_length_diagonal_still_anchors():
+    """One original block pinned to a translation's 40th of 150 blocks: the chunk after the pin
+    must open with that pair, far outside the band the length diagonal suggests."""
+    en = (Block(0, "paragraph", "", "A short original.", 1, 1, pin="a"),)
+    fr = tuple(Block(j, "paragraph", "", f"Paragraphe numéro {j}, assez court.", 1, 1,
+                     pin="a" if j == 40 else None) for j in range(150))
+    docs = {"en": en, "fr": fr}
+    segments = align(docs, "en")
+    check_partition(segments, docs)
+    pinned_row = next(s for s in segments if s.blocks["en"])
+    assert pinned_row.blocks["fr"][:1] == (40,) and pinned_row.pinned
+
+
 # --- merging languages ----------------------------------------------------------------------
 
 def test_three_languages_share_one_sequence_of_segments():
