@@ -50,15 +50,17 @@ class Theme:
 
 
 def make_theme(config: SiteConfig, diags: Diagnostics,
-               compiled: Path | None = None) -> Theme | None:
+               compiled: Path | jinja2.BytecodeCache | None = None) -> Theme | None:
     """Load templates, the strings table and the inline script; report template errors.
 
-    `compiled`: a folder for Jinja's bytecode cache (compiling the theme is most of a small
-    rebuild's time).
+    `compiled`: where compiled templates are kept between builds, a folder (Jinja's file
+    bytecode cache) or a `MemoryBytecode`: compiling the theme is most of a small rebuild.
     """
+    if isinstance(compiled, Path):
+        compiled = jinja2.FileSystemBytecodeCache(str(compiled))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(config.templates_dir),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
+        bytecode_cache=compiled,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -79,6 +81,22 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
            "object-src 'none'; base-uri 'self'; form-action 'self'")
     _check_templates(env, config, diags)
     return None if strings is None else Theme(env, strings, inline_js, csp)
+
+
+class MemoryBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory across theme reloads (the dev server): a template edit
+    recompiles that template only. Jinja checks each against its source's checksum."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
 
 
 def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] | None:

@@ -551,3 +551,27 @@ def test_first_preview_build_parses_on_every_core_and_matches_one_core(project, 
     monkeypatch.setattr(livecontent, "PARALLEL_MIN", 10**9)
     assert preview("alone") == pooled
     assert forks == ["fork"]
+
+
+def test_theme_reloads_recompile_only_the_edited_template(project):
+    """The dev server keeps compiled templates in memory (MemoryBytecode): a reload after a
+    template edit recompiles that template alone, and never serves its stale code."""
+    from bitext.config import load_config
+    from bitext.errors import Diagnostics
+    from bitext.render import MemoryBytecode, make_theme
+
+    root = project(hello_site())
+    config = load_config(root, root / "content", root / "site", Diagnostics())
+    compiled = MemoryBytecode()
+    make_theme(config, Diagnostics(), compiled)
+    first = dict(compiled.store)
+    assert len(first) >= 4  # every template of the theme
+    make_theme(config, Diagnostics(), compiled)
+    assert compiled.store == first  # all loaded, none compiled again
+    page = root / "templates/404.html"
+    page.write_text(page.read_text(encoding="utf-8") + "{% block edited %}{% endblock %}\n",
+                    encoding="utf-8")
+    theme = make_theme(config, Diagnostics(), compiled)
+    changed = [key for key in first if compiled.store[key] != first[key]]
+    assert len(changed) == 1
+    assert "edited" in theme.env.get_template("404.html").blocks  # the new code, not the old
