@@ -101,7 +101,9 @@ class MemoryBytecode(jinja2.BytecodeCache):
 
 def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: the table is read on every build.
+        data = yaml.load(path.read_text(encoding="utf-8"),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError:
         diags.error(path, None, "missing the interface strings table")
         return None
