@@ -130,10 +130,16 @@ class PeakTreeRss:
         return total
 
 
+# Python may cache compiled modules, as on a writer's machine: an environment that forbids it
+# (PYTHONDONTWRITEBYTECODE, set on some CI images) would make every run of ours compile the
+# generator's source again, while the peers' packages were compiled when pip installed them.
+RUN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed_run(cmd: list[str], cwd: Path) -> RunResult:
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, encoding="utf-8", errors="replace")
+                            text=True, encoding="utf-8", errors="replace", env=RUN_ENV)
     with PeakTreeRss(proc.pid) as rss:
         stdout, stderr = proc.communicate()
         seconds = time.perf_counter() - start  # before joining the sampler thread

@@ -276,9 +276,11 @@ def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
     """
     widths = list(width) if isinstance(width, list) else [width] * (chunk.i1 - chunk.i0 + 1)
     whole = max(chunk.i1 - chunk.i0, chunk.j1 - chunk.j0)  # a wider band holds every node
+    lattice = None
     while True:
-        lattice = (_lattice(model, chunk, centres, widths) if rate else
-                   _lattice(model, chunk, centres, widths, FIRST_BEAM, SEARCH_ONLY, rated=False))
+        lattice = (_lattice(model, chunk, centres, widths, earlier=lattice) if rate else
+                   _lattice(model, chunk, centres, widths, FIRST_BEAM, SEARCH_ONLY, rated=False,
+                            earlier=lattice))
         if not lattice.reached:
             # The band left no way to the end: an anchored chunk must open with a group
             # holding blocks of both sides, which a band far from its corner excludes. The
@@ -297,10 +299,10 @@ def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
 
 
 def _lattice(model: PairModel, chunk: Chunk, centres, widths, beam: float = BEAM,
-             shapes=FROM_ROW, rated: bool = True) -> Lattice:
+             shapes=FROM_ROW, rated: bool = True, earlier: Lattice | None = None) -> Lattice:
     lo, hi = band(centres, widths, chunk.j1 - chunk.j0)
     return Lattice(model, chunk.i0, chunk.i1, chunk.j0, chunk.j1, lo, hi, chunk.anchored, beam,
-                   shapes, rated)
+                   shapes, rated, earlier)
 
 
 def _final(model: PairModel, chunk: Chunk, centres, widths: list[int] | None = None,

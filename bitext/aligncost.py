@@ -515,13 +515,14 @@ class Lattice:
 
     def __init__(self, model: PairModel, i0: int, i1: int, j0: int, j1: int,
                  lo: Sequence[int], hi: Sequence[int], anchored: bool,
-                 beam: float = BEAM, shapes=FROM_ROW, rated: bool = True) -> None:
+                 beam: float = BEAM, shapes=FROM_ROW, rated: bool = True,
+                 earlier: Lattice | None = None) -> None:
         self.model, self.i0, self.j0, self.beam, self.shapes = model, i0, j0, beam, shapes
         self.rated = rated  # keeps every edge's cost for `groups`; else only `plain_groups`
         self.n, self.m = i1 - i0, j1 - j0
         self.lo, self.hi, self.anchored = lo, hi, anchored
         self.live: list[tuple[int, int]] = []  # per row, the span of nodes the beam kept
-        self.forward, self.back, self.costs = self._forward()
+        self.forward, self.back, self.costs = self._forward(self._reusable(earlier))
         if self.forward[self.n][self.m - lo[self.n]] == math.inf and beam < math.inf:
             # The beam cut every path to the goal (possible on freak inputs): search unpruned.
             self.beam, self.live = math.inf, []
@@ -529,14 +530,36 @@ class Lattice:
         # False when the band itself leaves no path to the goal: the caller widens it.
         self.reached = self.forward[self.n][self.m - lo[self.n]] < math.inf
 
-    def _forward(self):
-        forward: list[list[float]] = []
-        back: list[list[int]] = []
-        costs: list[list[list[float]]] = []
+    def _reusable(self, earlier: Lattice | None) -> tuple[Lattice | None, int]:
+        """`earlier` and how many of its first rows this lattice can take as they are.
+
+        A search that widens its band around a few rows asks again with the same model: every
+        row before the first one whose band changed comes out the same (a row depends only on
+        the rows above it), so it is not computed twice.
+        """
+        if earlier is None or (earlier.model, earlier.i0, earlier.j0, earlier.n, earlier.m,
+                               earlier.beam, earlier.shapes, earlier.rated,
+                               earlier.anchored) != (self.model, self.i0, self.j0, self.n,
+                                                     self.m, self.beam, self.shapes,
+                                                     self.rated, self.anchored):
+            return None, 0
+        same = 0
+        while same <= self.n and (self.lo[same], self.hi[same]) == (earlier.lo[same],
+                                                                    earlier.hi[same]):
+            same += 1
+        return earlier, same
+
+    def _forward(self, reuse: tuple[Lattice | None, int] = (None, 0)):
+        earlier, start = reuse
+        forward: list[list[float]] = earlier.forward[:start] if earlier else []
+        back: list[list[int]] = earlier.back[:start] if earlier else []
+        costs: list[list[list[float]]] = earlier.costs[:start] if earlier else []
+        if earlier:
+            self.live = earlier.live[:start]
         # Unrated, edge costs go to one scratch row, written and never read.
         scratch = [[math.inf] * (max(self.hi[i] - self.lo[i] for i in range(self.n + 1)) + 1)
                    for _ in SHAPES]
-        for i in range(self.n + 1):
+        for i in range(start, self.n + 1):
             width = self.hi[i] - self.lo[i] + 1
             f_row, b_row = [math.inf] * width, [-1] * width
             # [k][x]: cost of the edge of shape k into node x
