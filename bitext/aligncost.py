@@ -606,12 +606,17 @@ class Lattice:
                 continue
             p_row, p_lo, gi = forward[i - di], lo[i - di], self.i0 + i - di
             live_lo, live_hi = self.live[i - di]
-            start, stop = max(live_lo, row_lo - dj), min(live_hi, hi[i] - dj) + 1
+            # Conditional expressions, not min/max: a call costs more than the comparison.
+            start = live_lo if live_lo > row_lo - dj else row_lo - dj
+            stop = (live_hi if live_hi < hi[i] - dj else hi[i] - dj) + 1
             if start >= stop:
                 continue
             if self.anchored and i == di and not dj and start == 0:  # anchored: no 1-0 first
                 start = 1
-            first, last = min(first, start + dj - row_lo), max(last, stop - 1 + dj - row_lo)
+            if start + dj - row_lo < first:
+                first = start + dj - row_lo
+            if stop - 1 + dj - row_lo > last:
+                last = stop - 1 + dj - row_lo
             entry = static.get(gi * k_count + k)
             if entry is None or j0 + start < entry[0] or j0 + stop > entry[0] + len(entry[1]):
                 entry = static[gi * k_count + k] = _extend_static(model, entry, k, gi,
@@ -651,7 +656,8 @@ class Lattice:
                         sb = counts[gj] * inv_sratio
                         if sb:
                             z = abs(sa - sb) / sqrt(s_var * (sa + sb) + s_floor2)
-                            cost += min(s_cap, -log(erfc(z))) if z < 5 else s_cap
+                            tail = -log(erfc(z)) if z < 5 else s_cap
+                            cost += tail if tail < s_cap else s_cap
                 c_k[x] = cost
                 if prev + cost < f_row[x] - eps:
                     f_row[x], b_row[x] = prev + cost, k
