@@ -64,7 +64,8 @@ LOOSE = "loose"  # paired, but the aligner is not sure
 LOOSE_BELOW = 0.5
 
 BAND = 16  # half-width of the first pass's band around the length diagonal, in blocks
-REFINE_BAND = 2  # half-width of the second pass's band around the first pass's path
+REFINE_BAND = 2  # half-width of the second pass's band around the first pass's other groups
+STRAIGHT_BAND = 1  # … along its straight 1-1 stretches, and around a kept 1-1 pairing
 FIRST_BEAM = 6.0  # the first pass needs only its best path, not the rivals confidences need
 FAST_DELTA = 3.5  # largest |δ| a pair may show for equal counts to keep the 1-1 pairing
 
@@ -258,9 +259,9 @@ def _rows(chunk: Chunk, path: Sequence[Group]) -> list[tuple[int, int]]:
 
 
 def _widths(chunk: Chunk, path: Sequence[Group]) -> list[int]:
-    """Second-pass band half-widths: 1 along straight 1-1 stretches of the first path, where
-    recalibration only moves it by a block, REFINE_BAND around its other groups."""
-    widths = [1] * (chunk.i1 - chunk.i0 + 1)
+    """Second-pass band half-widths: STRAIGHT_BAND along straight 1-1 stretches of the first
+    path, where recalibration moves it by a block at most, REFINE_BAND around its other groups."""
+    widths = [STRAIGHT_BAND] * (chunk.i1 - chunk.i0 + 1)
     for g in path:
         if g.i1 - g.i0 != 1 or g.j1 - g.j0 != 1:
             for r in range(max(0, g.i0 - chunk.i0 - 1), min(len(widths), g.i1 - chunk.i0 + 2)):
@@ -310,7 +311,7 @@ def _final(model: PairModel, chunk: Chunk, centres, widths: list[int] | None = N
     """The chunk's groups with confidences; an anchored chunk's first group is pinned at 1.0."""
     if forced:  # the 1-1 path, rated against everything the lattice could have done instead
         n = chunk.i1 - chunk.i0
-        lattice = _lattice(model, chunk, centres, [1] * (n + 1))
+        lattice = _lattice(model, chunk, centres, [STRAIGHT_BAND] * (n + 1))
         groups = lattice.groups([(k, k, SHAPES.index((1, 1))) for k in range(1, n + 1)])
     else:
         groups = _search(model, chunk, centres, widths or REFINE_BAND)
