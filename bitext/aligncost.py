@@ -537,11 +537,11 @@ class Lattice:
         row before the first one whose band changed comes out the same (a row depends only on
         the rows above it), so it is not computed twice.
         """
-        if earlier is None or (earlier.model, earlier.i0, earlier.j0, earlier.n, earlier.m,
-                               earlier.beam, earlier.shapes, earlier.rated,
-                               earlier.anchored) != (self.model, self.i0, self.j0, self.n,
-                                                     self.m, self.beam, self.shapes,
-                                                     self.rated, self.anchored):
+        if earlier is None or earlier.model is not self.model or (
+                earlier.i0, earlier.j0, earlier.n, earlier.m, earlier.beam, earlier.shapes,
+                earlier.rated, earlier.anchored) != (self.i0, self.j0, self.n, self.m,
+                                                     self.beam, self.shapes, self.rated,
+                                                     self.anchored):
             return None, 0
         same = 0
         while same <= self.n and (self.lo[same], self.hi[same]) == (earlier.lo[same],
