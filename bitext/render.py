@@ -5,6 +5,7 @@ Never computes URLs (assemble does) and never writes (output does): it returns O
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -57,7 +58,7 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
     bytecode cache) or a `MemoryBytecode`: compiling the theme is most of a small rebuild.
     """
     if isinstance(compiled, Path):
-        compiled = jinja2.FileSystemBytecodeCache(str(compiled))
+        compiled = _FolderBytecode(str(compiled))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(config.templates_dir),
         bytecode_cache=compiled,
@@ -81,6 +82,19 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
            "object-src 'none'; base-uri 'self'; form-action 'self'")
     _check_templates(env, config, diags)
     return None if strings is None else Theme(env, strings, inline_js, csp)
+
+
+class _FolderBytecode(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, best effort like the rest of the build cache: a full disk or a
+    folder that vanished or turned read-only costs a compile, never the build."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 class MemoryBytecode(jinja2.BytecodeCache):

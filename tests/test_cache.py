@@ -142,6 +142,34 @@ def test_a_small_rebuild_reuses_compiled_templates_and_known_language_names(proj
     assert "One more line." in (root / "site/post-01/index.html").read_text(encoding="utf-8")
 
 
+def test_compiled_templates_that_cannot_be_written_or_read_cost_time_not_the_build(
+        project, tmp_path, monkeypatch):
+    """A full disk while Jinja saves a compiled template, or an unreadable one: still built."""
+    import jinja2.bccache
+
+    root = project(many_entries(3))
+    args = ["build", "--no-search", "-q", "--root", str(root), "--content",
+            str(root / "content"), "--out", str(root / "site")]
+    monkeypatch.chdir(root)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", full_disk)
+    assert main(args) == 0
+    assert not any((root / ".cache/templates").iterdir())
+    monkeypatch.undo()
+    monkeypatch.chdir(root)
+    assert main([*args[:-1], str(tmp_path / "second")]) == 0  # now they are saved
+    compiled = list((root / ".cache/templates").iterdir())
+    assert compiled
+    for path in compiled:  # unreadable (a folder where a file should be): compiled again
+        path.unlink()
+        path.mkdir()
+    assert main([*args[:-1], str(tmp_path / "third")]) == 0
+    assert tree(tmp_path / "third") == tree(tmp_path / "second")
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "other-version"])
 def test_a_damaged_cache_is_ignored_with_a_warning_and_rebuilt(project, run, tmp_path, damage):
     root = project(many_entries())
