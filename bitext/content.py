@@ -117,8 +117,12 @@ def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
     sources: list[EntrySource] = []
     seen: dict[str, Path] = {}
     # os.scandir: its entries know their type, which saves two system calls per entry folder.
-    with os.scandir(content_dir) as it:
-        found = sorted(it, key=lambda e: e.name)
+    try:
+        with os.scandir(content_dir) as it:
+            found = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        diags.error(content_dir, None, f"cannot read the content folder: {exc.strerror or exc}")
+        return []
     for item in found:
         if is_ignored(item.name):
             continue
@@ -160,7 +164,10 @@ def _inside(path: Path, root: Path) -> bool:
 def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntrySource | None:
     files: dict[str, Path] = {}
     assets: list[Path] = []
-    for path, item in _walk(folder, diags):
+    items = _listing(folder, diags)
+    if items is None:
+        return None  # reported: cannot read this folder
+    for path, item in _walk(folder, items, diags):
         # `_walk` follows no linked folder, so only a linked file can lead outside.
         if item.is_symlink() and not _inside(path, folder):
             diags.error(path, None, "file is a link to outside its entry folder",
@@ -193,14 +200,23 @@ def _add_language_file(path: Path, files: dict[str, Path], diags: Diagnostics) -
         files[lang] = path
 
 
-def _walk(folder: Path, diags: Diagnostics) -> Iterator[tuple[Path, os.DirEntry]]:
+def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry] | None:
+    """A folder's entries by name, or None when it cannot be read (reported)."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        diags.error(folder, None, f"cannot read this folder: {exc.strerror or exc}")
+        return None
+
+
+def _walk(folder: Path, items: list[os.DirEntry],
+          diags: Diagnostics) -> Iterator[tuple[Path, os.DirEntry]]:
     """Files below an entry folder (with their directory entries) in a stable order, skipping
-    hidden and temp files: each folder's files, then its subfolders'.
+    hidden and temp files: each folder's files (`items`, its `_listing`), then its subfolders'.
 
     Linked folders are not followed: one pointing outside the entry would publish foreign files.
     """
-    with os.scandir(folder) as it:
-        items = sorted(it, key=lambda e: e.name)
     folders = []
     for item in items:
         if item.is_dir(follow_symlinks=False):
@@ -213,7 +229,8 @@ def _walk(folder: Path, diags: Diagnostics) -> Iterator[tuple[Path, os.DirEntry]
             yield folder / item.name, item
     for item in folders:
         if not is_ignored(item.name):
-            yield from _walk(folder / item.name, diags)
+            inner = _listing(folder / item.name, diags)
+            yield from _walk(folder / item.name, inner or [], diags)
 
 
 def link_problem(url: str, image: bool, entry_dir: Path,

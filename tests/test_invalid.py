@@ -157,3 +157,26 @@ if __name__ == "__main__":  # print what each case gives now, to write or review
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             status = main(["build", *args], root=root)
         print(f"== {case.name} (status {status})\n{err.getvalue()}")
+
+
+def test_an_unreadable_entry_folder_is_a_located_error(tmp_path, previous_site, monkeypatch,
+                                                       capsys):
+    """Permissions cannot be tested as root, so the folder listing itself fails here."""
+    import os
+
+    from bitext import content
+
+    root = new_project(tmp_path / "project", {"content/post/en.md": "---\ntitle: A\n---\n",
+                                              "content/locked/en.md": "---\ntitle: B\n---\n"})
+    shutil.copytree(previous_site, root / "site")
+    real = os.scandir
+
+    def scandir(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(content.os, "scandir", scandir)
+    assert_fails_cleanly(root, [], [
+        "content/locked: error: cannot read this folder: Permission denied",
+    ], tree(root / "site"), monkeypatch, capsys)
