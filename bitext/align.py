@@ -1,8 +1,8 @@
 """Alignment: every language of an entry shares one sequence of segments `s1, s2, …`.
 
 Pure and deterministic: sees blocks, never files. Each translation is aligned to the original
-on its own (a Gale–Church dynamic program over blocks; costs and the lattice are in
-`aligncost`), then the pairwise groups are merged: a segment ends only where every translation
+on its own (a Gale–Church dynamic program over blocks: costs in `aligncost`, the search in
+`lattice`), then the pairwise groups are merged: a segment ends only where every translation
 can end it.
 
 Per pair:
@@ -17,7 +17,7 @@ Per pair:
    is one block either side of straight stretches of the first path and two around its other
    groups, widened where the path runs along its edge.
 
-Confidence of a group (`aligncost.Lattice.groups`): margin = cost of the best complete path
+Confidence of a group (`lattice.Lattice.groups`): margin = cost of the best complete path
 that avoids the group − cost of the chosen path, in nats (costs are negative log-probabilities);
 confidence = σ(2.5·margin − 1), a logistic fitted on the perturbed fixtures, times a length-fit
 factor below 1 when the group's lengths disagree more than 95 % of true pairs do. Pinned
@@ -33,26 +33,20 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from .aligncost import (
-    BEAM,
-    FROM_ROW,
-    SEARCH_ONLY,
     SHAPES,
     VARIANCE,
     VARIANCE_FLOOR,
     Calibration,
     Features,
-    Group,
-    Lattice,
     PairModel,
     Scale,
-    band,
     calibrate,
-    diagonal,
     features,
     kind_cost,
     length_ratio,
     pair_model,
 )
+from .lattice import BEAM, FROM_ROW, SEARCH_ONLY, Group, Lattice, band, diagonal
 from .markup import Block
 
 # Reader-facing marks for a translated cell (Segment.note).

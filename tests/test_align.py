@@ -471,7 +471,8 @@ def test_the_lattice_prices_every_edge_as_group_cost_does(pins):
 def test_a_widened_band_reuses_rows_without_changing_any_value():
     """A search that widens its band around row 20 keeps the rows above it of the narrower one;
     every forward value, back pointer and edge cost equals a lattice computed afresh."""
-    from bitext.aligncost import Calibration, Scale, diagonal, features, pair_model
+    from bitext.aligncost import Calibration, Scale, features, pair_model
+    from bitext.lattice import diagonal
 
     case = corpus.perturb("lisbon", "zh", 0.2, 5)
     en, zh = blocks("lisbon", "en"), corpus.parse("zh", case.other)
