@@ -182,6 +182,7 @@ def text_direction(lang: str) -> str:
     return "rtl" if likely_script(lang) in _RTL_SCRIPTS else "ltr"
 
 
+@functools.lru_cache(maxsize=4096)  # a site has few tags, each on many entries
 def tag_slug(name: str) -> str:
     """A URL-safe tag folder; keeps CJK letters so 人工智能 stays readable."""
     text = unicodedata.normalize("NFKC", name).casefold()

@@ -167,7 +167,7 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
     items = _listing(folder, diags)
     if items is None:
         return None  # reported: cannot read this folder
-    for path, item in _walk(folder, items, diags):
+    for path, item, top in _walk(folder, items, diags):
         # `_walk` follows no linked folder, so only a linked file can lead outside.
         if item.is_symlink() and not _inside(path, folder):
             diags.error(path, None, "file is a link to outside its entry folder",
@@ -176,7 +176,7 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
         if not item.is_file():
             diags.error(path, None, "not a regular file (a pipe, socket or device?)")
             continue
-        if path.parent == folder and path.suffix.lower() in (".md", ".markdown"):
+        if top and path.suffix.lower() in (".md", ".markdown"):
             _add_language_file(path, files, diags)
         else:
             assets.append(path)
@@ -210,10 +210,11 @@ def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry] | None:
         return None
 
 
-def _walk(folder: Path, items: list[os.DirEntry],
-          diags: Diagnostics) -> Iterator[tuple[Path, os.DirEntry]]:
-    """Files below an entry folder (with their directory entries) in a stable order, skipping
-    hidden and temp files: each folder's files (`items`, its `_listing`), then its subfolders'.
+def _walk(folder: Path, items: list[os.DirEntry], diags: Diagnostics,
+          top: bool = True) -> Iterator[tuple[Path, os.DirEntry, bool]]:
+    """Files below an entry folder (with their directory entries, and whether they sit in the
+    entry folder itself) in a stable order, skipping hidden and temp files: each folder's
+    files (`items`, its `_listing`), then its subfolders'.
 
     Linked folders are not followed: one pointing outside the entry would publish foreign files.
     """
@@ -226,11 +227,11 @@ def _walk(folder: Path, items: list[os.DirEntry],
                 diags.error(folder / item.name, None, "folder is a link; links to folders are "
                             "not followed", hint="move the files into the entry folder")
         elif not is_ignored(item.name):
-            yield folder / item.name, item
+            yield folder / item.name, item, top
     for item in folders:
         if not is_ignored(item.name):
             inner = _listing(folder / item.name, diags)
-            yield from _walk(folder / item.name, inner or [], diags)
+            yield from _walk(folder / item.name, inner or [], diags, top=False)
 
 
 def link_problem(url: str, image: bool, entry_dir: Path,

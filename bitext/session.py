@@ -33,6 +33,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path, PurePosixPath
 
 from . import workers
@@ -224,10 +225,11 @@ class _Render:
         self.config, self.diags, self.cache = run.config, run.diags, run.cache
         env, whole = self._environment(model)
         self.site = model if whole else replace(model, articles=(), lists=(), assets=())
+        # The entries the feeds show: the newest FEED_LIMIT overall and per language.
         feeds = set(p.entry.slug for p in model.articles[:FEED_LIMIT])
         for lang in model.languages:
-            feeds.update([p.entry.slug for p in model.articles if lang in p.entry.langs]
-                         [:FEED_LIMIT])
+            feeds.update(islice((p.link.slug for p in model.articles if lang in p.link.langs),
+                                FEED_LIMIT))
         self.job = replace(job, site=self.site, search=run.search, feeds=frozenset(feeds))
         keys, links = run.keys, {}
         for page in model.articles:
