@@ -37,7 +37,15 @@ from .errors import Diagnostic, Diagnostics
 from .livecontent import EntryMemo, Parsed
 from .livewrite import SiteWriter
 from .publish import FEED_LIMIT
-from .render import MemoryBytecode, OutputFile, Theme, make_theme, render_pages, render_site
+from .render import (
+    MemoryBytecode,
+    OutputFile,
+    RowsMemo,
+    Theme,
+    make_theme,
+    render_pages,
+    render_site,
+)
 from .watch import ChangeSet
 
 # Templates that walk the whole site make every page depend on every entry.
@@ -102,6 +110,7 @@ class LiveSite:
         self._theme_diags: tuple[Diagnostic, ...] = ()
         self._theme_id = 0
         self._compiled = MemoryBytecode()  # templates compiled by earlier theme reloads
+        self._rows = RowsMemo()  # pages' segments rendered by earlier theme reloads
         self._whole_site = False
         self._entries = EntryMemo()
         self._writer = SiteWriter(config.out_dir)
@@ -205,7 +214,7 @@ class LiveSite:
 
     def _reload_theme(self) -> None:
         diags = Diagnostics()
-        self._theme = make_theme(self.config, diags, self._compiled)
+        self._theme = make_theme(self.config, diags, self._compiled, self._rows)
         self._theme_diags = tuple(diags.items)
         self._theme_id += 1
         self._whole_site = _uses_whole_site(self.config.templates_dir)

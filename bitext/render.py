@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+import jinja2.meta
 import yaml
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -40,6 +41,18 @@ class OutputFile:
     data: bytes
 
 
+ROWS_TEMPLATE = "_rows.html"  # an article's segments, rendered by `rows(page)` in article.html
+
+
+class RowsMemo:
+    """The preview's rendered segments by page: a template edit that leaves `_rows.html` (and
+    what it includes) and the interface strings alone renders each page's chrome around the
+    segments it already has. One entry per page, replaced when anything it depends on changes."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[tuple, Markup]] = {}
+
+
 @dataclass(frozen=True)
 class Theme:
     """What the templates share: the Jinja environment, chrome strings, the inline script."""
@@ -48,10 +61,12 @@ class Theme:
     strings: Mapping[str, Mapping[str, str]]
     inline_js: str
     csp: str
+    rows_memo: RowsMemo | None = None  # the dev server's; a build renders each page once
 
 
 def make_theme(config: SiteConfig, diags: Diagnostics,
-               compiled: Path | jinja2.BytecodeCache | None = None) -> Theme | None:
+               compiled: Path | jinja2.BytecodeCache | None = None,
+               rows_memo: RowsMemo | None = None) -> Theme | None:
     """Load templates, the strings table and the inline script; report template errors.
 
     `compiled`: where compiled templates are kept between builds, a folder (Jinja's file
@@ -81,7 +96,7 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
            "style-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
            "object-src 'none'; base-uri 'self'; form-action 'self'")
     _check_templates(env, config, diags)
-    return None if strings is None else Theme(env, strings, inline_js, csp)
+    return None if strings is None else Theme(env, strings, inline_js, csp, rows_memo)
 
 
 class _FolderBytecode(jinja2.FileSystemBytecodeCache):
@@ -209,13 +224,60 @@ def render_pages(pages: Iterable[ArticlePage | ListPage], site: SiteModel, confi
 
 
 def _common(model: SiteModel, config: SiteConfig, theme: Theme, ui: str) -> dict[str, Any]:
+    t = ui_table(theme.strings, ui)
     return {
-        "site": model, "config": config, "ui": ui, "t": ui_table(theme.strings, ui),
+        "site": model, "config": config, "ui": ui, "t": t, "rows": _Rows(theme, ui, t),
         "base": config.base_path, "csp": theme.csp, "inline_js": Markup(theme.inline_js),
         "ui_langs": _ui_langs(model, theme),
         "page_meta": functools.partial(page_meta, model=model, config=config,
                                        feeds=feed_links(model, config)),
     }
+
+
+class _Rows:
+    """`rows(page)` in article.html: the page's segments from `_rows.html`, kept in the theme's
+    `RowsMemo` when it has one (the preview), keyed by everything the segments depend on."""
+
+    def __init__(self, theme: Theme, ui: str, t: Mapping[str, str]) -> None:
+        self.theme, self.ui, self.t = theme, ui, t
+        memo = theme.rows_memo
+        self.fingerprint = _sources_key(theme.env, ROWS_TEMPLATE) if memo is not None else None
+        if self.fingerprint is not None:
+            self.fingerprint += (ui, tuple(sorted(t.items())))
+
+    def __call__(self, page: ArticlePage) -> Markup:
+        memo, name = self.theme.rows_memo, str(page.output)
+        key = (self.fingerprint, page.rows)
+        if memo is not None and self.fingerprint is not None:
+            kept = memo.pages.get(name)
+            if kept is not None and kept[0] == key:
+                return kept[1]
+        html = Markup(self.theme.env.get_template(ROWS_TEMPLATE).render(page=page, ui=self.ui,
+                                                                         t=self.t))
+        if memo is not None and self.fingerprint is not None:
+            memo.pages[name] = (key, html)
+        return html
+
+
+def _sources_key(env: jinja2.Environment, name: str) -> tuple | None:
+    """The source of a template and of every template it includes, imports or extends, or
+    None when one of them is named at render time (no key can cover it)."""
+    seen: dict[str, str] = {}
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        try:
+            source = env.loader.get_source(env, current)[0]
+        except jinja2.TemplateNotFound:
+            return None
+        seen[current] = source
+        for ref in jinja2.meta.find_referenced_templates(env.parse(source)):
+            if ref is None:
+                return None
+            todo.append(ref)
+    return tuple(sorted(seen.items()))
 
 
 def _ui_langs(model: SiteModel, theme: Theme) -> list[tuple[str, str]]:

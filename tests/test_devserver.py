@@ -504,6 +504,17 @@ def test_incremental_rebuilds_match_a_full_build_after_every_kind_of_edit(projec
         (lambda: shutil.rmtree(content / "third"), change("content/third")),
         (lambda: write(root / "templates/404.html", (root / "templates/404.html").read_text(
             encoding="utf-8") + "<!-- edited -->\n"), change("templates/404.html")),
+        # The page around the segments, the segments themselves, then the strings they show:
+        # the preview keeps rendered segments only while none of these changed.
+        (lambda: write(root / "templates/base.html", (root / "templates/base.html").read_text(
+            encoding="utf-8") + "<!-- base edited -->\n"), change("templates/base.html")),
+        (lambda: write(root / "templates/_rows.html", (root / "templates/_rows.html").read_text(
+            encoding="utf-8").replace('class="seg"', 'class="seg row"')),
+         change("templates/_rows.html")),
+        (lambda: write(root / "templates/i18n.yaml", (root / "templates/i18n.yaml").read_text(
+            encoding="utf-8").replace("note_untranslated: not translated",
+                                      "note_untranslated: missing here", 1)),
+         change("templates/i18n.yaml")),
         (lambda: write(root / "site.yaml", "title: New title\n"), change("site.yaml")),
     ]
     for edit, changed in edits:
@@ -575,3 +586,36 @@ def test_theme_reloads_recompile_only_the_edited_template(project):
     changed = [key for key in first if compiled.store[key] != first[key]]
     assert len(changed) == 1
     assert "edited" in theme.env.get_template("404.html").blocks  # the new code, not the old
+
+
+def test_preview_keeps_rendered_segments_until_what_they_show_changes(project):
+    """A base.html edit re-renders each page around the segments it has (RowsMemo); an edit of
+    `_rows.html` or of the strings the segments show renders them again."""
+    from bitext import livebuild
+    from bitext.config import load_config
+    from bitext.errors import Diagnostics
+
+    files = hello_site()
+    files["content/hello/en.md"] = entry("Hello", "First paragraph.\n\nSecond, English only.",
+                                         date="2026-01-02", original="true")
+    root = project(files)
+    config = load_config(root, root / "content", root / "live", Diagnostics())
+    site = livebuild.LiveSite(config)
+    assert site.rebuild(None).ok
+    kept = dict(site._rows.pages)
+    page = root / "live/hello/index.html"
+    assert 'data-i18n="note_merged">merged<' in page.read_text(encoding="utf-8")  # zh joins two
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = root / "templates" / name
+        write(path, path.read_text(encoding="utf-8").replace(old, new, 1))
+        assert site.rebuild(classify(path.resolve(), Roots.of(config))).ok
+
+    edit("base.html", "</body>", "<!-- edited --></body>")
+    assert "<!-- edited -->" in page.read_text(encoding="utf-8")
+    assert all(site._rows.pages[name][1] is html for name, (_, html) in kept.items())
+    edit("i18n.yaml", "note_merged: merged", "note_merged: joined")
+    assert 'data-i18n="note_merged">joined<' in page.read_text(encoding="utf-8")
+    edit("_rows.html", 'class="seg"', 'class="seg row"')
+    assert 'class="seg row"' in page.read_text(encoding="utf-8")
+    site.close()
