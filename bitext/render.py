@@ -261,7 +261,7 @@ class _Rows:
 
 def _sources_key(env: jinja2.Environment, name: str) -> tuple | None:
     """The source of a template and of every template it includes, imports or extends, or
-    None when one of them is named at render time (no key can cover it)."""
+    None when one of them is named at render time (no key can cover it) or cannot be read."""
     seen: dict[str, str] = {}
     todo = [name]
     while todo:
@@ -270,10 +270,11 @@ def _sources_key(env: jinja2.Environment, name: str) -> tuple | None:
             continue
         try:
             source = env.loader.get_source(env, current)[0]
-        except jinja2.TemplateNotFound:
+            refs = jinja2.meta.find_referenced_templates(env.parse(source))
+        except jinja2.TemplateError:  # missing or broken: rendering will say where
             return None
         seen[current] = source
-        for ref in jinja2.meta.find_referenced_templates(env.parse(source)):
+        for ref in refs:
             if ref is None:
                 return None
             todo.append(ref)

@@ -618,4 +618,11 @@ def test_preview_keeps_rendered_segments_until_what_they_show_changes(project):
     assert 'data-i18n="note_merged">joined<' in page.read_text(encoding="utf-8")
     edit("_rows.html", 'class="seg"', 'class="seg row"')
     assert 'class="seg row"' in page.read_text(encoding="utf-8")
+    rows = root / "templates/_rows.html"
+    write(rows, rows.read_text(encoding="utf-8").replace("{% endfor %}", "{% endfo %}", 1))
+    broken = site.rebuild(classify(rows.resolve(), Roots.of(config)))
+    assert not broken.ok
+    assert any(re.match(re.escape(str(rows)) + r":\d+: error: template syntax error",
+                        d.format()) for d in broken.diagnostics), broken.diagnostics
+    assert 'class="seg row"' in page.read_text(encoding="utf-8")  # the last good site stays
     site.close()
