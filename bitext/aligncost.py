@@ -381,7 +381,11 @@ def length_ratio(orig: Sequence[Features], other: Sequence[Features]) -> float:
 
 
 def group_cost(model: PairModel, i0: int, i1: int, j0: int, j1: int) -> float:
-    """Cost of pairing original blocks [i0, i1) with translated blocks [j0, j1)."""
+    """Cost of pairing original blocks [i0, i1) with translated blocks [j0, j1).
+
+    The readable definition: the lattice prices its edges with the same sums unrolled for
+    speed (`static_span` and its relax loop), and a test checks every edge against this one.
+    """
     return static_cost(model, i0, i1, j0, j1) + length_cost(model, i0, i1, j0, j1)
 
 

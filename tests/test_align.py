@@ -428,7 +428,7 @@ def test_pins_and_confidence_survive_a_round_trip_through_equal_inputs():
 
 @pytest.mark.parametrize("pins", [(), (3, 8, 14)], ids=["plain", "unnamed-pins"])
 def test_the_lattice_prices_every_edge_as_group_cost_does(pins):
-    """The lattice's inlined costs (`_static_span` and the length terms) equal `group_cost`,
+    """The lattice's inlined costs (`static_span` and the length terms) equal `group_cost`,
     including the infinite cost of a group a pin would have to continue."""
     captured = []
 
