@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pygments.styles import get_all_styles
-
 from . import frontmatter
 from .content import decode, normalize_lang
 from .errors import Diagnostics, suggest
@@ -159,6 +157,8 @@ def _base_url(value: Any) -> tuple[str | None, Any]:
 
 
 def _style(value: Any) -> tuple[str | None, Any]:
+    from pygments.styles import get_all_styles  # local: its plugin scan costs a small rebuild ~15 ms
+
     styles = set(get_all_styles())
     if (isinstance(value, dict) and set(value) <= {"light", "dark"}
             and all(v in styles for v in value.values())):
