@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -18,6 +19,7 @@ from .errors import Diagnostics, SiteError, UsageError
 from .pipeline import BuildReport, block_count_warnings, build, load_entries
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
 
 
 def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
@@ -35,6 +37,31 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _mute_stdout()
+        return EXIT_PIPE
+
+
+def flush_streams(status: int) -> int:
+    """Flush stdout and stderr before leaving; the exit status, EXIT_PIPE if the reader of
+    the output left early (`check --format json | head`), which is no error to report."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            _mute_stdout()
+            status = EXIT_PIPE
+        except (OSError, ValueError):  # closed, or a full disk under a redirect
+            pass
+    return status
+
+
+def _mute_stdout() -> None:
+    """Point stdout at /dev/null, so nothing left in its buffer fails again at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _default_command(argv: list[str]) -> list[str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import entry
+from conftest import REPO, entry
 
 
 def two_language_site() -> dict[str, str]:
@@ -171,6 +173,21 @@ def test_check_json_lists_segments_with_blocks_and_confidence(project, run):
     assert post["segments"][0] == {"id": "s1", "blocks": {"en": [0], "zh": [0]},
                                    "confidence": post["segments"][0]["confidence"]}
     assert all(0 <= s["confidence"] <= 1 for s in post["segments"])
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(project, tmp_path):
+    """`check --format json | head -1`: the pipe closes while the report is written."""
+    paragraphs = "\n\n".join(f"Paragraph {i}." for i in range(3000))
+    root = project({"content/long/en.md": entry("Long", paragraphs),
+                    "content/long/zh.md": entry("长", paragraphs.replace("Paragraph", "段落"))})
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "check", "--format", "json",
+                             "--root", str(root)], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout.read(1) == b"{"
+    proc.stdout.close()  # the report is far larger than a pipe holds: the next write fails
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141  # as a shell reports a command its pipe stopped
+    assert "Traceback" not in stderr and "Error" not in stderr
 
 
 def test_reading_page_header_shows_titles_author_translator_and_reading_time(project, run):
