@@ -8,16 +8,16 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import langtags
 from .align import Segment
 from .config import SiteConfig
 from .content import Entry
 from .errors import Diagnostics, display_path
 from .markup import Document
-from .scripts import likely_script
 
 RESERVED_SLUGS = {"tags", "assets", "pagefind", "feeds", "search", "static", "404"}
 # Reading speed per script: words a minute for spaced scripts, characters a minute for CJK.
@@ -148,28 +148,9 @@ def site_languages(config: SiteConfig, entries: Sequence[Entry]) -> tuple[str, .
     return tuple(config.languages) + tuple(extra)
 
 
-def language_label(lang: str, config: SiteConfig,
-                   names: MutableMapping[str, str] | None = None) -> str:
-    """The configured label, else the language's own name for itself (English, 中文, 日本語).
-
-    `names` remembers autonyms between builds (the build cache keeps it): finding one loads
-    langcodes' table of names, a good part of a small rebuild's time.
-    """
-    if lang in config.labels:
-        return config.labels[lang]
-    if names is None:
-        return _autonym(lang)
-    if lang not in names:
-        names[lang] = _autonym(lang)
-    return names[lang]
-
-
-@functools.lru_cache(maxsize=256)
-def _autonym(lang: str) -> str:
-    import langcodes  # local: only needed while assembling
-
-    name = langcodes.Language.get(lang).autonym()
-    return name[:1].upper() + name[1:] if name else lang
+def language_label(lang: str, config: SiteConfig) -> str:
+    """The configured label, else the language's own name for itself (English, 中文, 日本語)."""
+    return config.labels[lang] if lang in config.labels else langtags.autonym(lang)
 
 
 # Scripts written right to left (ISO 15924), for a tag's likely script (`ur` → Arab).
@@ -179,7 +160,7 @@ _RTL_SCRIPTS = frozenset({"Adlm", "Arab", "Hebr", "Mand", "Mend", "Nkoo", "Rohg"
 
 def text_direction(lang: str) -> str:
     """"rtl" or "ltr" from the tag's script, written (`az-Arab`) or likely (`fa` → Arab)."""
-    return "rtl" if likely_script(lang) in _RTL_SCRIPTS else "ltr"
+    return "rtl" if langtags.likely_script(lang) in _RTL_SCRIPTS else "ltr"
 
 
 @functools.lru_cache(maxsize=4096)  # a site has few tags, each on many entries
@@ -190,13 +171,11 @@ def tag_slug(name: str) -> str:
     return text or "tag"
 
 
-def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnostics,
-             names: MutableMapping[str, str] | None = None) -> SiteModel:
-    """Order entries, give every page its URL and output path, and link pages together
-    (`names`: known autonyms, see `language_label`)."""
+def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnostics) -> SiteModel:
+    """Order entries, give every page its URL and output path, and link pages together."""
     entries = [p.entry for p in parsed]
     languages = site_languages(config, entries)
-    labels = {lang: language_label(lang, config, names) for lang in languages}
+    labels = {lang: language_label(lang, config) for lang in languages}
     published = sorted((p for p in parsed if config.drafts or not p.entry.draft), key=_newest_first)
     links = {p.entry.slug: _entry_link(p, config) for p in published}
     articles = []

@@ -8,6 +8,8 @@ On disk (`.cache/` at the project root unless `--cache-dir` moves it; safe to de
   with the render key it was made from). Inputs and output unchanged: nothing to do.
 * `index.bin`: each content file's stat and digest (so unchanged files are not read again),
   and a light summary of each entry (front matter, diagnostics, links) by slug.
+* `tags.bin`: what langcodes said about the site's language tags (`langtags.py`), read before
+  the settings are, so a build that asks nothing new never imports it.
 * `entries/ab/<key>.bin`: one entry parsed and aligned, with its article body and search text,
   under a key hashing its files, its assets' names, the settings parsing depends on and the
   generator's code. Written by the worker that parsed it; read when a page must be rendered
@@ -188,7 +190,6 @@ class Index:
     code: str = ""
     files: FileDigests = field(default_factory=FileDigests)
     entries: dict[str, Any] = field(default_factory=dict)  # slug → pipeline's EntrySummary
-    names: dict[str, str] = field(default_factory=dict)  # language tag → autonym (assemble)
 
 
 class BuildCache:
@@ -206,12 +207,30 @@ class BuildCache:
     def index_path(self) -> Path:
         return (self.folder or Path(".cache")) / "index.bin"
 
+    @property
+    def tags_path(self) -> Path:
+        return (self.folder or Path(".cache")) / "tags.bin"
+
     def load_state(self, diags: Diagnostics) -> State:
         return self._load(self.state_path, State, diags) or State()
 
     def load_index(self, code: str, diags: Diagnostics) -> Index:
         index = self._load(self.index_path, Index, diags)
         return index if index is not None and index.code == code else Index(code)
+
+    def load_tags(self, code: str, diags: Diagnostics) -> dict:
+        """Answers about language tags saved by a build of the same code, else {}."""
+        saved = self._load(self.tags_path, tuple, diags)
+        if saved is None or len(saved) != 2 or saved[0] != code or not isinstance(saved[1], dict):
+            return {}
+        return saved[1]
+
+    def save_tags(self, code: str, answers: dict) -> None:
+        if self.folder is None:
+            return
+        with contextlib.suppress(OSError):  # like the other files: costs time, never correctness
+            self._make_folder()
+            write_atomic(self.tags_path, dumps((code, answers)))
 
     def save(self, state: State | None, index: Index | None) -> None:
         """Write the index, then the state (each atomically); errors are not fatal."""

@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import langcodes
-
-from . import frontmatter
+from . import frontmatter, langtags
 from .errors import Diagnostics
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -83,7 +81,7 @@ def is_ignored(name: str) -> bool:
     return bool(_TEMP_RE.search(name))
 
 
-@functools.lru_cache(maxsize=1024)  # langcodes' validation is slow; a site has few tags
+@functools.lru_cache(maxsize=1024)  # a site has few tags, each on many files
 def normalize_lang(name: str) -> str | None:
     """The canonical BCP 47 casing of a file stem (`zh-hant` → `zh-Hant`), None if not a tag.
 
@@ -91,11 +89,9 @@ def normalize_lang(name: str) -> str | None:
     """
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", name):
         return None
-    if not langcodes.tag_is_valid(name):
+    if not langtags.registered(name):
         return None
     language = name.split("-")[0].lower()
-    if langcodes.Language.get(language).is_valid() is False:
-        return None
     parts = name.split("-")
     out = [language]
     for part in parts[1:]:

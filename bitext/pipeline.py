@@ -106,6 +106,18 @@ def block_count_warnings(parsed: list[ParsedEntry], diags: Diagnostics) -> None:
                           f"({detail})")
 
 
+def recall_tags(root: Path, diags: Diagnostics, cache_dir: Path | None = None,
+                use_cache: bool = True) -> None:
+    """Take what earlier builds learnt about language tags (`langtags`) from the cache `build`
+    uses, before the settings are read: a build that asks nothing new never imports langcodes."""
+    if use_cache:
+        from . import langtags
+        from .cache import BuildCache, code_key
+
+        folder = cache_dir or root / ".cache"
+        langtags.ANSWERS.recall(BuildCache(folder).load_tags(code_key(), diags))
+
+
 def build(config: SiteConfig, diags: Diagnostics, *, write: bool = True,
           progress: Callable[[int, int], None] | None = None, cache_dir: Path | None = None,
           use_cache: bool = True, search: bool = True) -> BuildReport:

@@ -25,11 +25,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-import langcodes
 from markupsafe import Markup
 
 from .assemble import ArticlePage, ListPage, SiteModel
 from .config import SiteConfig
+from .langtags import og_locale
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_PATH = "feed.xml"
@@ -131,12 +131,6 @@ def page_meta(page: ArticlePage | ListPage | None, page_lang: str, *, model: Sit
 def _full_url(config: SiteConfig, path: str) -> str | None:
     """The absolute URL when the site's origin is known (canonical, og:url), else None."""
     return config.origin + path if config.origin else None
-
-
-def og_locale(lang: str) -> str:
-    """Open Graph's `language_TERRITORY` form: en → en_US, zh → zh_CN, zh-Hant → zh_TW."""
-    likely = langcodes.Language.get(lang).maximize()
-    return f"{likely.language}_{likely.territory}" if likely.territory else likely.language
 
 
 def _first_image(page: ArticlePage, config: SiteConfig) -> str | None:

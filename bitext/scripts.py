@@ -9,14 +9,13 @@ Chinese words is not "mixed" and one that ends with a pasted Chinese sentence is
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import langcodes
+from .langtags import likely_script
 
 # Script of each letter, by code-point range (start, end inclusive, script).
 _RANGES: list[tuple[int, int, str]] = sorted([
@@ -227,15 +226,6 @@ def mixed_shares(prof: Profile, text: str) -> list[tuple[str, float]]:
     shares = sorted(((c, u / total) for c, u in units.items() if u / total >= 0.02),
                     key=lambda item: -item[1])
     return [(prof.writing(c) or c, share) for c, share in shares]
-
-
-@functools.lru_cache(maxsize=256)
-def likely_script(tag: str) -> str | None:
-    """The ISO 15924 script a tag is written in, given (`az-Arab`) or likely (`fa` → Arab)."""
-    try:
-        return langcodes.Language.get(tag).maximize().script
-    except (ValueError, LookupError):
-        return None
 
 
 def writing_of_lang(tag: str) -> str | None:

@@ -36,7 +36,7 @@ from dataclasses import replace
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
-from . import workers
+from . import langtags, workers
 from .cache import (
     BuildCache,
     Index,
@@ -94,6 +94,7 @@ class BuildSession:
             report.published = PublishReport(0, len(state.outputs))
             report.seconds = time.perf_counter() - started
             self._state = state
+            self._keep_tags(code)
             return report
         run = _Run(self, diags, code, state, write, search and write, progress)
         run.go(report, changed)
@@ -106,8 +107,15 @@ class BuildSession:
         self._index = run.index
         self.cache.save(self._state, run.index)
         self.cache.forget_records(run.dropped)
+        self._keep_tags(code)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _keep_tags(self, code: str) -> None:
+        """Save what langcodes was asked this time, for `pipeline.recall_tags` next time."""
+        news = langtags.ANSWERS.news()
+        if news is not None:
+            self.cache.save_tags(code, news)
 
     def _cache_folder_ok(self, diags: Diagnostics) -> bool:
         """The cache never goes inside (or around) the output or the content."""
@@ -170,8 +178,7 @@ class _Run:
         parse_key = digest(self.code, config.languages, str(config.content_dir))
         job = workers.Job(config, parse_key, self.cache, theme=theme, parsers=Parsers())
         summaries = self._summaries(job, discover(config.content_dir, diags))
-        model = assemble(config, [s.light for s in summaries.values() if s.light], diags,
-                         index.names)
+        model = assemble(config, [s.light for s in summaries.values() if s.light], diags)
         report.entries, report.languages = len(model.articles), len(model.languages)
         if theme is not None and not diags.has_errors():
             _Render(self, job, summaries, model).go(report)

@@ -207,8 +207,7 @@ def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord |
             for v in versions}
     segments = align({lang: doc.blocks for lang, doc in docs.items()}, entry.original)
     item = ParsedEntry(entry, docs, segments)
-    names = dict(job.site.labels) if job.site is not None else None  # autonyms known
-    alone = assemble(replace(job.config, drafts=True), [item], Diagnostics(), names).articles[0]
+    alone = assemble(replace(job.config, drafts=True), [item], Diagnostics()).articles[0]
     body = ArticleBody(alone.rows, alone.langs, alone.has_code)
     links = tuple((v.path, link) for v in versions for block in docs[v.lang].blocks
                   for link in block.links)

@@ -124,9 +124,9 @@ def test_a_template_change_rerenders_every_page_without_parsing_markdown(project
     assert parsed == []
 
 
-def test_a_small_rebuild_reuses_compiled_templates_and_known_language_names(project, run):
+def test_a_small_rebuild_reuses_compiled_templates_and_known_language_tags(project, run):
     """What a one-entry rebuild would otherwise redo: compiling the theme (Jinja's bytecode
-    cache in the cache folder) and loading langcodes' table of names (autonyms kept)."""
+    cache in the cache folder) and importing langcodes (what it said is in `tags.bin`)."""
     import os
 
     root = project(many_entries(3))
@@ -137,9 +137,28 @@ def test_a_small_rebuild_reuses_compiled_templates_and_known_language_names(proj
     post.write_text(post.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     result = run(root, "build", "--no-search", env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
     assert result.returncode == 0, result.stderr
-    assert "language_data.name_data" not in result.stderr  # the autonyms came from the cache
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "jinja2" in imported  # the import log is there…
+    assert not {"langcodes", "language_data"} & imported  # …and the tags' answers were kept
     assert {p: p.stat().st_mtime_ns for p in (root / ".cache/templates").iterdir()} == compiled
     assert "One more line." in (root / "site/post-01/index.html").read_text(encoding="utf-8")
+
+
+def test_language_tag_answers_saved_by_other_code_are_not_trusted(project, run, tmp_path):
+    """`tags.bin` is keyed by the generator's code (which covers langcodes' version)."""
+    from bitext.cache import dumps
+
+    root = project(many_entries(3))
+    build(run, root, "--out", str(tmp_path / "first"))
+    wrong = {("registered", "zh"): False, ("autonym", "en"): "Wrongish", ("script", "en"): "Arab"}
+    (root / ".cache/tags.bin").write_bytes(dumps(("another generator", wrong)))
+    post = root / "content/post-00/en.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    build(run, root, "--out", str(tmp_path / "second"))
+    page = (tmp_path / "second/post-00/index.html").read_text(encoding="utf-8")
+    assert "Edited." in page and "Wrongish" not in page and 'dir="rtl"' not in page
+    assert sorted(tree(tmp_path / "second")) == sorted(tree(tmp_path / "first"))
 
 
 def test_compiled_templates_that_cannot_be_written_or_read_cost_time_not_the_build(
