@@ -8,7 +8,6 @@ the Markdown parsers, the Jinja environment and the light site model are set up 
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -250,8 +249,12 @@ _TASKS: dict[str, Callable] = {"front": front, "page": page, "parsed": parsed, "
 def run(job: Job, name: str, items: Sequence, workers: int | None = None) -> Iterator:
     """`_TASKS[name](job, item)` for each item, results in any order, on all cores."""
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(items) < MIN_PARALLEL or "fork" not in \
-            multiprocessing.get_all_start_methods():
+    pooled = workers > 1 and len(items) >= MIN_PARALLEL
+    if pooled:
+        import multiprocessing  # here: a small rebuild starts no pool (the import is ~3 ms)
+
+        pooled = "fork" in multiprocessing.get_all_start_methods()
+    if not pooled:
         job = _ready(job)
         for item in items:
             yield _TASKS[name](job, item)
