@@ -24,6 +24,7 @@ EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reade
 
 def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 content errors, 2 usage errors)."""
+    _tolerant_streams()
     args = _parser().parse_args(_default_command(list(sys.argv[1:] if argv is None else argv)))
     root = (args.root or root or Path.cwd()).resolve()
     try:
@@ -40,6 +41,18 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     except BrokenPipeError:
         _mute_stdout()
         return EXIT_PIPE
+
+
+def _tolerant_streams() -> None:
+    """A terminal whose encoding lacks a character (a Latin-1 locale, a legacy console) shows
+    it as an escape (`\\u4e2d`) instead of the command failing on its first Chinese title."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):  # not a TextIOWrapper, or closed
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _writes_utf8(stream: TextIO) -> bool:
+    return (getattr(stream, "encoding", None) or "").lower().replace("-", "") == "utf8"
 
 
 def flush_streams(status: int) -> int:
@@ -271,7 +284,9 @@ def _cmd_check(args: argparse.Namespace, root: Path) -> int:
     block_count_warnings(report.parsed, diags)
     if args.format == "json":
         alignment_report(report.parsed, diags)
-        print(json.dumps(_check_json(report, diags), ensure_ascii=False, indent=2))
+        # Where stdout cannot write UTF-8, JSON's own escapes keep the report readable.
+        print(json.dumps(_check_json(report, diags), ensure_ascii=not _writes_utf8(sys.stdout),
+                         indent=2))
         failed = diags.has_errors() or (args.strict and diags.warnings)
         return EXIT_CONTENT if failed else EXIT_OK
     notes = alignment_report(report.parsed, diags)

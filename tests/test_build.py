@@ -190,6 +190,22 @@ def test_a_reader_that_stops_early_gets_no_traceback(project, tmp_path):
     assert "Traceback" not in stderr and "Error" not in stderr
 
 
+def test_a_terminal_that_cannot_show_chinese_gets_escapes_not_a_traceback(project, run):
+    """A Latin-1 or ASCII locale: `check`'s notes (`en.md:3 ↔ zh.md:3`) and its JSON report."""
+    import os
+
+    root = project(two_language_site())
+    ascii_env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = run(root, "check", env=ascii_env)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "\\u2194" in result.stdout  # ↔
+    (root / "content/first-post/中文.md").write_text(entry("文章", "正文。"), encoding="utf-8")
+    result = run(root, "check", "--format", "json", env=ascii_env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    messages = [d["message"] for d in json.loads(result.stdout)["diagnostics"]]
+    assert "`中文.md` is not named after a language" in messages
+
+
 def test_reading_page_header_shows_titles_author_translator_and_reading_time(project, run):
     root = project(two_language_site())
     run(root, "build")
