@@ -240,22 +240,20 @@ class _Rows:
 
     def __init__(self, theme: Theme, ui: str, t: Mapping[str, str]) -> None:
         self.theme, self.ui, self.t = theme, ui, t
-        memo = theme.rows_memo
-        self.fingerprint = _sources_key(theme.env, ROWS_TEMPLATE) if memo is not None else None
-        if self.fingerprint is not None:
-            self.fingerprint += (ui, tuple(sorted(t.items())))
+        sources = _sources_key(theme.env, ROWS_TEMPLATE) if theme.rows_memo is not None else None
+        # None: nothing is kept (a build, or sources no key can cover).
+        self.memo = theme.rows_memo if sources is not None else None
+        self.fingerprint = (sources, ui, tuple(sorted(t.items())))
 
     def __call__(self, page: ArticlePage) -> Markup:
-        memo, name = self.theme.rows_memo, str(page.output)
-        key = (self.fingerprint, page.rows)
-        if memo is not None and self.fingerprint is not None:
-            kept = memo.pages.get(name)
-            if kept is not None and kept[0] == key:
-                return kept[1]
+        name, key = str(page.output), (self.fingerprint, page.rows)
+        kept = self.memo.pages.get(name) if self.memo is not None else None
+        if kept is not None and kept[0] == key:
+            return kept[1]
         html = Markup(self.theme.env.get_template(ROWS_TEMPLATE).render(page=page, ui=self.ui,
                                                                          t=self.t))
-        if memo is not None and self.fingerprint is not None:
-            memo.pages[name] = (key, html)
+        if self.memo is not None:
+            self.memo.pages[name] = (key, html)
         return html
 
 
