@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import content
+from . import content, workers
 from .assemble import ParsedEntry
 from .config import SiteConfig
 from .content import EntrySource, discover, is_ignored
@@ -103,9 +103,6 @@ class EntryMemo:
         return [memo for memo in kept.values() if memo.item is not None]
 
 
-PARALLEL_MIN = 24  # fewer entries than this parse in this process: a pool costs ~50 ms
-
-
 def _parse_all(config: SiteConfig, sources: Sequence[EntrySource],
                parsers: Parsers) -> list[Parsed]:
     """Parse entries, on every core when there are many and nothing else runs yet.
@@ -115,7 +112,7 @@ def _parse_all(config: SiteConfig, sources: Sequence[EntrySource],
     re-parses of many entries (a settings change) run here.
     """
     cores = os.cpu_count() or 1
-    if len(sources) < PARALLEL_MIN or cores < 2 or threading.active_count() > 1:
+    if len(sources) < workers.MIN_PARALLEL or cores < 2 or threading.active_count() > 1:
         return [_parse_one(config, source, parsers) for source in sources]
     with multiprocessing.get_context("fork").Pool(cores) as pool:
         return pool.map(functools.partial(_parse_in_worker, config), sources,

@@ -537,13 +537,13 @@ def assert_same_site(one: Path, other: Path, after: object) -> None:
 
 
 def test_first_preview_build_parses_on_every_core_and_matches_one_core(project, monkeypatch):
-    from bitext import livebuild, livecontent
+    from bitext import livebuild, livecontent, workers
     from bitext.config import load_config
     from bitext.errors import Diagnostics
 
     files = {f"content/post-{k:02d}/{lang}.md": entry(f"{lang} {k}", f"Text {k} in {lang}.\n\n"
                                                      f"More {k}.", date="2026-01-01")
-             for k in range(livecontent.PARALLEL_MIN + 4) for lang in ("en", "zh")}
+             for k in range(workers.MIN_PARALLEL + 4) for lang in ("en", "zh")}
     root = project(files)
     forks = []
     real = livecontent.multiprocessing.get_context
@@ -559,7 +559,7 @@ def test_first_preview_build_parses_on_every_core_and_matches_one_core(project, 
 
     pooled = preview("pooled")
     assert forks == ["fork"]
-    monkeypatch.setattr(livecontent, "PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(workers, "MIN_PARALLEL", 10**9)
     assert preview("alone") == pooled
     assert forks == ["fork"]
 
