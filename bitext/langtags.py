@@ -1,10 +1,12 @@
-"""What the generator asks langcodes about language tags, answered once and remembered.
+"""What the generator asks langcodes about language tags, and Babel about dates in a language,
+answered once and remembered.
 
 Importing langcodes compiles a pattern of every registered subtag (~20 ms, a seventh of a build of
-a small site with nothing to do), and a site asks about a handful of tags. So every answer is
-kept in `ANSWERS`, which the build cache stores (`BuildCache.load_tags`, keyed by the code key,
-which changes with any installed package): a build that finds all its answers there never
-imports langcodes. Each answer is a pure function of the tag, like the lru_caches these replace.
+a small site with nothing to do), and a site asks about a handful of tags; Babel takes ~10 ms to
+import and ~20 ms to load its first locales' data, for dates a site shows again and again. So
+every answer is kept in `ANSWERS`, which the build cache stores (`BuildCache.load_tags`, keyed by
+the code key, which changes with any installed package): a build that finds all its answers there
+imports neither. Each answer is a pure function of its question, like the lru_caches these replace.
 """
 from __future__ import annotations
 
@@ -64,6 +66,11 @@ def og_locale(tag: str) -> str:
     return ANSWERS.ask("og_locale", tag, _og_locale)
 
 
+def long_date(iso: str, lang: str) -> str:
+    """An ISO date (`2026-05-07`) as the language writes it in full: May 7, 2026 · 2026年5月7日."""
+    return ANSWERS.ask("long_date", f"{lang} {iso}", _long_date)
+
+
 def _registered(tag: str) -> bool:
     import langcodes
 
@@ -93,3 +100,17 @@ def _og_locale(tag: str) -> str:
 
     likely = langcodes.Language.get(tag).maximize()
     return f"{likely.language}_{likely.territory}" if likely.territory else likely.language
+
+
+def _long_date(question: str) -> str:
+    import datetime as dt
+
+    from babel.core import Locale, UnknownLocaleError
+    from babel.dates import format_date
+
+    lang, iso = question.split(" ", 1)
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale("en")
+    return format_date(dt.date.fromisoformat(iso), "long", locale=locale)

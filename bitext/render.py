@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -19,10 +18,9 @@ from typing import Any
 import jinja2
 import jinja2.meta
 import yaml
-from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_date
 from markupsafe import Markup
 
+from . import langtags
 from .assemble import ArticlePage, ListPage, SiteModel
 from .config import SiteConfig
 from .errors import Diagnostics
@@ -169,16 +167,9 @@ def ui_table(strings: Mapping[str, Mapping[str, str]], lang: str) -> dict[str, s
     return table
 
 
-@functools.lru_cache(maxsize=4096)  # Babel's locale lookup is slow; lists repeat dates
 def long_date(iso: str | None, lang: str) -> str:
     """`2026-05-07` as the reader's locale writes it: May 7, 2026 · 2026年5月7日."""
-    if not iso:
-        return ""
-    try:
-        locale = Locale.parse(lang.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        locale = Locale("en")
-    return format_date(dt.date.fromisoformat(iso), "long", locale=locale)
+    return langtags.long_date(iso, lang) if iso else ""
 
 
 def render_site(model: SiteModel, config: SiteConfig, theme: Theme,

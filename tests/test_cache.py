@@ -140,7 +140,8 @@ def test_a_small_rebuild_reuses_compiled_templates_and_known_language_tags(proje
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "jinja2" in imported  # the import log is there…
-    assert not {"langcodes", "language_data"} & imported  # …and the tags' answers were kept
+    # …and the answers about tags and dates were kept: neither langcodes nor Babel is needed
+    assert not {"langcodes", "language_data", "babel"} & imported
     assert {p: p.stat().st_mtime_ns for p in (root / ".cache/templates").iterdir()} == compiled
     assert "One more line." in (root / "site/post-01/index.html").read_text(encoding="utf-8")
 
@@ -151,13 +152,15 @@ def test_language_tag_answers_saved_by_other_code_are_not_trusted(project, run, 
 
     root = project(many_entries(3))
     build(run, root, "--out", str(tmp_path / "first"))
-    wrong = {("registered", "zh"): False, ("autonym", "en"): "Wrongish", ("script", "en"): "Arab"}
+    wrong = {("registered", "zh"): False, ("autonym", "en"): "Wrongish", ("script", "en"): "Arab",
+             ("long_date", "en 2026-01-01"): "Wrong date"}
     (root / ".cache/tags.bin").write_bytes(dumps(("another generator", wrong)))
     post = root / "content/post-00/en.md"
     post.write_text(post.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
     build(run, root, "--out", str(tmp_path / "second"))
     page = (tmp_path / "second/post-00/index.html").read_text(encoding="utf-8")
     assert "Edited." in page and "Wrongish" not in page and 'dir="rtl"' not in page
+    assert "Wrong date" not in page and "January 1, 2026" in page
     assert sorted(tree(tmp_path / "second")) == sorted(tree(tmp_path / "first"))
 
 
