@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import langtags
+from . import answers
 from .align import Segment
 from .config import SiteConfig
 from .content import Entry
@@ -150,7 +150,7 @@ def site_languages(config: SiteConfig, entries: Sequence[Entry]) -> tuple[str, .
 
 def language_label(lang: str, config: SiteConfig) -> str:
     """The configured label, else the language's own name for itself (English, 中文, 日本語)."""
-    return config.labels[lang] if lang in config.labels else langtags.autonym(lang)
+    return config.labels[lang] if lang in config.labels else answers.autonym(lang)
 
 
 # Scripts written right to left (ISO 15924), for a tag's likely script (`ur` → Arab).
@@ -160,7 +160,7 @@ _RTL_SCRIPTS = frozenset({"Adlm", "Arab", "Hebr", "Mand", "Mend", "Nkoo", "Rohg"
 
 def text_direction(lang: str) -> str:
     """"rtl" or "ltr" from the tag's script, written (`az-Arab`) or likely (`fa` → Arab)."""
-    return "rtl" if langtags.likely_script(lang) in _RTL_SCRIPTS else "ltr"
+    return "rtl" if answers.likely_script(lang) in _RTL_SCRIPTS else "ltr"
 
 
 @functools.lru_cache(maxsize=4096)  # a site has few tags, each on many entries

@@ -8,8 +8,11 @@ On disk (`.cache/` at the project root unless `--cache-dir` moves it; safe to de
   with the render key it was made from). Inputs and output unchanged: nothing to do.
 * `index.bin`: each content file's stat and digest (so unchanged files are not read again),
   and a light summary of each entry (front matter, diagnostics, links) by slug.
-* `tags.bin`: what langcodes said about the site's language tags (`langtags.py`), read before
-  the settings are, so a build that asks nothing new never imports it.
+* `answers.bin`: what langcodes said about the site's language tags, Babel about its dates and
+  Pygments about its code colours (`answers.py`), read before the settings are, so a build that
+  asks nothing new imports none of them.
+* `feeds.bin`: the text of each entry in the feeds, by slug and entry key, so an edit to a
+  recent entry makes the feeds again without reading fifty entry records.
 * `entries/ab/<key>.bin`: one entry parsed and aligned, with its article body and search text,
   under a key hashing its files, its assets' names, the settings parsing depends on and the
   generator's code. Written by the worker that parsed it; read when a page must be rendered
@@ -208,8 +211,12 @@ class BuildCache:
         return (self.folder or Path(".cache")) / "index.bin"
 
     @property
-    def tags_path(self) -> Path:
-        return (self.folder or Path(".cache")) / "tags.bin"
+    def feeds_path(self) -> Path:
+        return (self.folder or Path(".cache")) / "feeds.bin"
+
+    @property
+    def answers_path(self) -> Path:
+        return (self.folder or Path(".cache")) / "answers.bin"
 
     def load_state(self, diags: Diagnostics) -> State:
         return self._load(self.state_path, State, diags) or State()
@@ -218,19 +225,33 @@ class BuildCache:
         index = self._load(self.index_path, Index, diags)
         return index if index is not None and index.code == code else Index(code)
 
-    def load_tags(self, code: str, diags: Diagnostics) -> dict:
+    def load_answers(self, code: str, diags: Diagnostics) -> dict:
         """Answers about language tags saved by a build of the same code, else {}."""
-        saved = self._load(self.tags_path, tuple, diags)
+        saved = self._load(self.answers_path, tuple, diags)
         if saved is None or len(saved) != 2 or saved[0] != code or not isinstance(saved[1], dict):
             return {}
         return saved[1]
 
-    def save_tags(self, code: str, answers: dict) -> None:
+    def save_answers(self, code: str, answers: dict) -> None:
         if self.folder is None:
             return
         with contextlib.suppress(OSError):  # like the other files: costs time, never correctness
             self._make_folder()
-            write_atomic(self.tags_path, dumps((code, answers)))
+            write_atomic(self.answers_path, dumps((code, answers)))
+
+    def load_feeds(self, diags: Diagnostics) -> dict:
+        """The feeds' article texts as last made: {slug: (entry key, workers.feed_body)}."""
+        if self.folder is None:
+            return self.memory.get("feeds", {})
+        return self._load(self.feeds_path, dict, diags) or {}
+
+    def save_feeds(self, feeds: dict) -> None:
+        if self.folder is None:
+            self.memory["feeds"] = feeds
+            return
+        with contextlib.suppress(OSError):
+            self._make_folder()
+            write_atomic(self.feeds_path, dumps(feeds))
 
     def save(self, state: State | None, index: Index | None) -> None:
         """Write the index, then the state (each atomically); errors are not fatal."""

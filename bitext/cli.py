@@ -16,7 +16,7 @@ from typing import TextIO
 from .config import SiteConfig, load_config, normalize_base_url
 from .content import SLUG_RE, normalize_lang
 from .errors import Diagnostics, SiteError, UsageError
-from .pipeline import BuildReport, block_count_warnings, build, load_entries, recall_tags
+from .pipeline import BuildReport, block_count_warnings, build, load_entries, recall_answers
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
@@ -192,7 +192,7 @@ def _resolve(path: Path, root: Path) -> Path:
 
 def _cmd_build(args: argparse.Namespace, root: Path) -> int:
     diags = Diagnostics(strict=args.strict)
-    recall_tags(root, diags, **_cache_options(args))
+    recall_answers(root, diags, **_cache_options(args))
     config = _config(args, root, diags)
     progress = None if args.quiet else Progress.on_terminal(sys.stderr)
     # A broken site.yaml still lets the content be checked (write=False), so all errors show.
@@ -276,7 +276,7 @@ def _cmd_check(args: argparse.Namespace, root: Path) -> int:
     from .alignreport import alignment_report  # here: a build needs none of it
 
     diags = Diagnostics(strict=args.strict)
-    recall_tags(root, diags, **_cache_options(args))
+    recall_answers(root, diags, **_cache_options(args))
     config = _config(args, root, diags)
     if diags.has_errors():
         return _finish(diags, args.strict, None)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import frontmatter, langtags
+from . import answers, frontmatter
 from .errors import Diagnostics
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -89,7 +89,7 @@ def normalize_lang(name: str) -> str | None:
     """
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", name):
         return None
-    if not langtags.registered(name):
+    if not answers.registered(name):
         return None
     language = name.split("-")[0].lower()
     parts = name.split("-")

@@ -6,8 +6,9 @@ one notes section rendered after the aligned text.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -66,12 +67,15 @@ class Document:
     footnotes_html: str
 
 
-def make_markdown(lang: str) -> MarkdownIt:
+def make_markdown(lang: str, highlight: Callable[[str, str, str], str] | None = None
+                  ) -> MarkdownIt:
     """A CommonMark parser with tables, strikethrough, footnotes, Pygments and heading anchors.
 
     Heading ids are prefixed with the language, so two columns on one page never share an id.
+    `highlight` (markdown-it's hook for fenced code; a `Highlighter`) defaults to Pygments.
     """
-    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "highlight": _highlight})
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False,
+                                   "highlight": highlight or _highlight})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6,
@@ -89,6 +93,43 @@ def _align_classes(state: StateCore) -> None:
             if match:
                 del token.attrs["style"]
                 token.attrJoin("class", f"align-{match.group(1)}")
+
+
+class Highlighter:
+    """`_highlight`, remembering each fenced block's HTML by a digest of its language and code.
+
+    Between `remember(seed)` and `recall()` (one entry's parse), the blocks highlighted are kept,
+    and those that `seed()` (what a previous parse of the entry kept; called on the first block)
+    already has are taken from it: an edited entry whose code did not change is parsed again
+    without Pygments, whose import and lexer set-up are ~35 ms, most of a one-entry rebuild.
+    Outside that window it only highlights.
+    """
+
+    def __init__(self) -> None:
+        self._seed: Callable[[], Mapping[bytes, str] | None] | None = None
+        self._known: Mapping[bytes, str] | None = None
+        self._kept: dict[bytes, str] | None = None
+
+    def remember(self, seed: Callable[[], Mapping[bytes, str] | None] | None = None) -> None:
+        self._seed, self._known, self._kept = seed, None, {}
+
+    def recall(self) -> dict[bytes, str]:
+        """The blocks kept since `remember`; stops keeping."""
+        kept = self._kept or {}
+        self._seed, self._known, self._kept = None, None, None
+        return kept
+
+    def __call__(self, code: str, lang_name: str, attrs: str) -> str:
+        if self._kept is None or not lang_name:
+            return _highlight(code, lang_name, attrs)
+        if self._known is None:
+            self._known = (self._seed() if self._seed else None) or {}
+        key = hashlib.blake2b(f"{lang_name}\0{code}".encode(), digest_size=16).digest()
+        html = self._known.get(key)
+        if html is None:
+            html = _highlight(code, lang_name, attrs)
+        self._kept[key] = html
+        return html
 
 
 def _highlight(code: str, lang_name: str, _attrs: str) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
     from .assemble import ParsedEntry
-    from .markup import Document, Link
+    from .markup import Document, Highlighter, Link
     from .output import PublishReport
 
 
@@ -41,13 +41,18 @@ class Parsers:
     """One Markdown parser per language (heading ids carry the language), made on first use."""
 
     by_lang: dict[str, MarkdownIt] = field(default_factory=dict)
+    highlighter: Highlighter = field(default_factory=lambda: _markup().Highlighter())
 
     def __call__(self, lang: str) -> MarkdownIt:
         if lang not in self.by_lang:
-            from .markup import make_markdown
-
-            self.by_lang[lang] = make_markdown(lang)
+            self.by_lang[lang] = _markup().make_markdown(lang, self.highlighter)
         return self.by_lang[lang]
+
+
+def _markup():
+    from . import markup  # here: builds with nothing to parse import this module too
+
+    return markup
 
 
 def load_entries(config: SiteConfig, diags: Diagnostics,
@@ -106,16 +111,16 @@ def block_count_warnings(parsed: list[ParsedEntry], diags: Diagnostics) -> None:
                           f"({detail})")
 
 
-def recall_tags(root: Path, diags: Diagnostics, cache_dir: Path | None = None,
+def recall_answers(root: Path, diags: Diagnostics, cache_dir: Path | None = None,
                 use_cache: bool = True) -> None:
-    """Take what earlier builds learnt about language tags (`langtags`) from the cache `build`
-    uses, before the settings are read: a build that asks nothing new never imports langcodes."""
+    """Take what earlier builds learnt from slow libraries (`answers`) from the cache `build`
+    uses, before the settings are read: a build that asks nothing new never imports them."""
     if use_cache:
-        from . import langtags
+        from . import answers
         from .cache import BuildCache, code_key
 
         folder = cache_dir or root / ".cache"
-        langtags.ANSWERS.recall(BuildCache(folder).load_tags(code_key(), diags))
+        answers.ANSWERS.recall(BuildCache(folder).load_answers(code_key(), diags))
 
 
 def build(config: SiteConfig, diags: Diagnostics, *, write: bool = True,

@@ -27,9 +27,9 @@ from pathlib import PurePosixPath
 
 from markupsafe import Markup
 
+from .answers import og_locale
 from .assemble import ArticlePage, ListPage, SiteModel
 from .config import SiteConfig
-from .langtags import og_locale
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_PATH = "feed.xml"

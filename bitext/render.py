@@ -20,11 +20,10 @@ import jinja2.meta
 import yaml
 from markupsafe import Markup
 
-from . import langtags
+from . import answers
 from .assemble import ArticlePage, ListPage, SiteModel
 from .config import SiteConfig
 from .errors import Diagnostics
-from .markup import pygments_css
 from .publish import feed_links, page_meta, site_files
 
 STRINGS_FILE = "i18n.yaml"
@@ -169,7 +168,7 @@ def ui_table(strings: Mapping[str, Mapping[str, str]], lang: str) -> dict[str, s
 
 def long_date(iso: str | None, lang: str) -> str:
     """`2026-05-07` as the reader's locale writes it: May 7, 2026 · 2026年5月7日."""
-    return langtags.long_date(iso, lang) if iso else ""
+    return answers.long_date(iso, lang) if iso else ""
 
 
 def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
@@ -194,7 +193,7 @@ def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
                        page_lang=ui)
     yield OutputFile(PurePosixPath(".nojekyll"), b"")
     yield OutputFile(PurePosixPath("assets/code.css"),
-                     pygments_css(config.code_light, config.code_dark).encode())
+                     answers.code_css(config.code_light, config.code_dark).encode())
     # One file per interface language, fetched only when the reader's language is not the one
     # the page was rendered in: the reading page's own weight does not grow with languages.
     for lang, table in _strings_tables(theme, model).items():

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .langtags import likely_script
+from .answers import likely_script
 
 # Script of each letter, by code-point range (start, end inclusive, script).
 _RANGES: list[tuple[int, int, str]] = sorted([

@@ -36,7 +36,7 @@ from dataclasses import replace
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
-from . import langtags, workers
+from . import answers, workers
 from .cache import (
     BuildCache,
     Index,
@@ -94,7 +94,7 @@ class BuildSession:
             report.published = PublishReport(0, len(state.outputs))
             report.seconds = time.perf_counter() - started
             self._state = state
-            self._keep_tags(code)
+            self._keep_answers(code)
             return report
         run = _Run(self, diags, code, state, write, search and write, progress)
         run.go(report, changed)
@@ -107,15 +107,15 @@ class BuildSession:
         self._index = run.index
         self.cache.save(self._state, run.index)
         self.cache.forget_records(run.dropped)
-        self._keep_tags(code)
+        self._keep_answers(code)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _keep_tags(self, code: str) -> None:
-        """Save what langcodes was asked this time, for `pipeline.recall_tags` next time."""
-        news = langtags.ANSWERS.news()
+    def _keep_answers(self, code: str) -> None:
+        """Save what slow libraries were asked this time (`answers`), for next time."""
+        news = answers.ANSWERS.news()
         if news is not None:
-            self.cache.save_tags(code, news)
+            self.cache.save_answers(code, news)
 
     def _cache_folder_ok(self, diags: Diagnostics) -> bool:
         """The cache never goes inside (or around) the output or the content."""
@@ -160,6 +160,7 @@ class _Run:
         self.outputs: dict[str, tuple] = {}
         self.keys: dict[str, str] = {}
         self.dropped: set[str] = set()
+        self.previous: dict[str, str] = {}  # slug → its record's key, for entries read again
 
     def go(self, report: BuildReport, changed: tuple[Path, ...]) -> None:
         from .assemble import assemble
@@ -209,6 +210,8 @@ class _Run:
                 found[source.slug] = known
             else:
                 todo.append(source)
+                if known is not None:
+                    self.previous[source.slug] = known.key
         for slug, summary, files in workers.run(job, "front", todo, self.session.workers):
             found[slug] = summary
             index.files.known.update((path, (stat, key)) for path, stat, key in files)
@@ -237,7 +240,8 @@ class _Render:
         for lang in model.languages:
             feeds.update(islice((p.link.slug for p in model.articles if lang in p.link.langs),
                                 FEED_LIMIT))
-        self.job = replace(job, site=self.site, search=run.search, feeds=frozenset(feeds))
+        self.job = replace(job, site=self.site, search=run.search, feeds=frozenset(feeds),
+                           previous=run.previous)
         keys, links = run.keys, {}
         for page in model.articles:
             # The entry itself is read from its files: its summary's key stands for it.
@@ -367,9 +371,23 @@ class _Render:
             self.job, "parsed", items, self.run.session.workers) if record is not None}
 
     def _with_feed_bodies(self):
-        """The light model, with full articles where the feeds need their text."""
+        """The light model, with full articles where the feeds need their text.
+
+        The feeds' texts are kept between builds (`BuildCache.load_feeds`): an edit to a recent
+        entry makes the feeds again, and reading fifty records for them was a third of it.
+        """
+        kept = self.cache.load_feeds(self.diags)
+        for slug in self.job.feeds:
+            key, body = kept.get(slug, (None, None))
+            if slug not in self.bodies and key == self.summaries[slug].key:
+                self.bodies[slug] = body
         missing = [slug for slug in self.job.feeds if slug not in self.bodies]
-        self.bodies.update((slug, r.body) for slug, r in self._records(missing).items())
+        self.bodies.update((slug, workers.feed_body(r.body))
+                           for slug, r in self._records(missing).items())
+        feeds = {slug: (self.summaries[slug].key, self.bodies[slug])
+                 for slug in self.job.feeds if slug in self.bodies}
+        if feeds != kept:
+            self.cache.save_feeds(feeds)
         return replace(self.model, articles=tuple(
             replace(p, rows=b.rows, langs=b.langs, has_code=b.has_code)
             if (b := self.bodies.get(p.entry.slug)) else p for p in self.model.articles))

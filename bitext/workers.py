@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import frontmatter
-from .assemble import ArticlePage, LangInfo, ParsedEntry, Row, SiteModel, assemble
+from .assemble import ArticlePage, Cell, LangInfo, ParsedEntry, Row, SiteModel, assemble
 from .cache import BuildCache, FileDigests, Stat, data_digest, digest
 from .config import SiteConfig
 from .content import EntrySource, decode, make_entry, parse_version
@@ -45,6 +45,15 @@ class ArticleBody:
     has_code: bool
 
 
+def feed_body(body: ArticleBody) -> ArticleBody:
+    """What the feeds read of an article's text (`publish._atom_entry` joins each language's
+    cells): one row holding each language's cells joined, cheap to keep between builds."""
+    cells = tuple(Cell(info.lang, info.col, "".join(
+        cell.html for row in body.rows for cell in row.cells if cell.lang == info.lang), None,
+        info.dir) for info in body.langs)
+    return ArticleBody((Row("feed", cells, 1.0),), body.langs, body.has_code)
+
+
 @dataclass(frozen=True)
 class EntryRecord:
     """An entry parsed and aligned, as the cache keeps it (see `cache.py`)."""
@@ -54,6 +63,7 @@ class EntryRecord:
     links: tuple[tuple[Path, Link], ...]
     search: tuple  # SearchPage per language, made with `search_labels`
     search_labels: tuple[tuple[str, str], ...]
+    code: Mapping[bytes, str]  # highlighted fenced blocks (markup.Highlighter), for the next parse
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class PageResult:
     diagnostics: tuple[Diagnostic, ...]
     links: tuple[tuple[Path, Link], ...]
     search: tuple  # SearchPage per language ((): search off)
-    body: ArticleBody | None  # for feeds: only when asked
+    body: ArticleBody | None  # for feeds (`feed_body`): only when asked
     record: EntryRecord | None  # only when the cache lives in memory
 
 
@@ -81,6 +91,7 @@ class Job:
     search: bool = False
     feeds: frozenset[str] = frozenset()  # slugs whose body the main process needs
     parsers: object = None  # pipeline.Parsers
+    previous: Mapping[str, str] = field(default_factory=dict)  # slug → record key before an edit
 
 
 def entry_key(parse_key: str, source: EntrySource, digests: Sequence[str]) -> str:
@@ -148,7 +159,7 @@ def page(job: Job, task: tuple[ArticlePage, str, EntryRecord | None]) -> PageRes
     memory = record if fresh and job.cache.folder is None else None
     return PageResult(light.entry.slug, files[0] if files else None, tuple(diags.items),
                       record.links, record.search if job.search else (),
-                      record.body if light.entry.slug in job.feeds else None, memory)
+                      feed_body(record.body) if light.entry.slug in job.feeds else None, memory)
 
 
 def parsed(job: Job, task: tuple[ParsedEntry, str]) -> tuple[str, EntryRecord | None]:
@@ -202,8 +213,15 @@ def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord |
         diags.error(light_entry.path, None, "files changed during the build; build again")
         return None
     entry = replace(light_entry, versions=tuple(versions))
-    docs = {v.lang: to_document(job.parsers(v.lang), v.body, v.body_line, v.lang)
-            for v in versions}
+    previous = job.previous.get(entry.slug)
+    highlighter = job.parsers.highlighter
+    highlighter.remember(lambda: getattr(job.cache.read_record(previous), "code", None)
+                         if previous else None)
+    try:
+        docs = {v.lang: to_document(job.parsers(v.lang), v.body, v.body_line, v.lang)
+                for v in versions}
+    finally:
+        code = highlighter.recall()
     segments = align({lang: doc.blocks for lang, doc in docs.items()}, entry.original)
     item = ParsedEntry(entry, docs, segments)
     alone = assemble(replace(job.config, drafts=True), [item], Diagnostics()).articles[0]
@@ -211,7 +229,7 @@ def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord |
     links = tuple((v.path, link) for v in versions for block in docs[v.lang].blocks
                   for link in block.links)
     kept = ParsedEntry(light_entry, docs, tuple(segments))
-    return EntryRecord(kept, body, links, (), ())
+    return EntryRecord(kept, body, links, (), (), code)
 
 
 def _labels(job: Job, record: EntryRecord) -> tuple[tuple[str, str], ...]:

@@ -126,7 +126,7 @@ def test_a_template_change_rerenders_every_page_without_parsing_markdown(project
 
 def test_a_small_rebuild_reuses_compiled_templates_and_known_language_tags(project, run):
     """What a one-entry rebuild would otherwise redo: compiling the theme (Jinja's bytecode
-    cache in the cache folder) and importing langcodes (what it said is in `tags.bin`)."""
+    cache in the cache folder) and importing langcodes (what it said is in `answers.bin`)."""
     import os
 
     root = project(many_entries(3))
@@ -137,8 +137,7 @@ def test_a_small_rebuild_reuses_compiled_templates_and_known_language_tags(proje
     post.write_text(post.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     result = run(root, "build", "--no-search", env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
     assert result.returncode == 0, result.stderr
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
-                if line.startswith("import time:")}
+    imported = _imported(result)
     assert "jinja2" in imported  # the import log is there…
     # …and the answers about tags and dates were kept: neither langcodes nor Babel is needed
     assert not {"langcodes", "language_data", "babel"} & imported
@@ -146,15 +145,78 @@ def test_a_small_rebuild_reuses_compiled_templates_and_known_language_tags(proje
     assert "One more line." in (root / "site/post-01/index.html").read_text(encoding="utf-8")
 
 
+def _imported(result) -> set[str]:
+    return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_an_edited_entry_reuses_its_highlighted_code_until_the_code_changes(project, run,
+                                                                            tmp_path):
+    """Pygments' import and lexer set-up are most of a one-entry rebuild: an edit that leaves
+    an entry's code blocks alone takes their HTML from its previous record."""
+    import os
+
+    files = many_entries(3)
+    code = "```python\ndef greet(name):\n    return f'hi {name}'\n```"
+    files["content/post-01/en.md"] = entry("Post 1", f"Some code.\n\n{code}\n\nAfter.",
+                                           date="2026-01-02", original="true")
+    files["content/post-01/zh.md"] = entry("第1篇", f"一些代码。\n\n{code}\n\n之后。")
+    root = project(files)
+    build(run, root)
+    post, page = root / "content/post-01/en.md", root / "site/post-01/index.html"
+    profiled = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+
+    post.write_text(post.read_text(encoding="utf-8").replace("After.", "After, edited."),
+                    encoding="utf-8")
+    result = run(root, "build", "--no-search", env=profiled)
+    assert result.returncode == 0, result.stderr
+    assert "jinja2" in _imported(result) and not any(
+        name.startswith("pygments") for name in _imported(result))
+    html = page.read_text(encoding="utf-8")
+    assert "After, edited." in html and html.count('<span class="k">def</span>') == 2
+    build(run, root, "--no-cache", "--out", str(tmp_path / "cold"))
+    assert tree(root / "site") == tree(tmp_path / "cold")
+
+    post.write_text(post.read_text(encoding="utf-8").replace("greet(name)", "wave(name)"),
+                    encoding="utf-8")
+    result = run(root, "build", "--no-search", env=profiled)
+    assert result.returncode == 0, result.stderr
+    assert "pygments.lexers.python" in _imported(result)  # a new block is highlighted…
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<span class="nf">wave</span>') == 1  # …the zh column's is unchanged
+    assert html.count('<span class="nf">greet</span>') == 1
+
+
+def test_an_edit_to_a_recent_entry_remakes_the_feeds_from_their_kept_texts(project, run,
+                                                                            tmp_path):
+    """The feeds carry the full text of the newest entries: an edit to one of them makes the
+    feeds again from `feeds.bin`, without the other entries' records."""
+    import shutil
+
+    root = project(many_entries())
+    build(run, root)
+    shutil.rmtree(root / ".cache/entries")  # only feeds.bin can give the other entries' text
+    post = root / "content/post-27/en.md"  # the newest (2026-01-28)
+    post.write_text(post.read_text(encoding="utf-8") + "\nA late correction.\n",
+                    encoding="utf-8")
+    build(run, root)
+    # Only the edited entry was parsed (a record is written for each entry parsed).
+    assert len(list((root / ".cache/entries").rglob("*.bin"))) == 1
+    feed = (root / "site/feed.xml").read_text(encoding="utf-8")
+    assert "A late correction." in feed and "First paragraph of post 3." in feed
+    build(run, root, "--no-cache", "--out", str(tmp_path / "cold"))
+    assert tree(root / "site") == tree(tmp_path / "cold")
+
+
 def test_language_tag_answers_saved_by_other_code_are_not_trusted(project, run, tmp_path):
-    """`tags.bin` is keyed by the generator's code (which covers langcodes' version)."""
+    """`answers.bin` is keyed by the generator's code (which covers langcodes' version)."""
     from bitext.cache import dumps
 
     root = project(many_entries(3))
     build(run, root, "--out", str(tmp_path / "first"))
     wrong = {("registered", "zh"): False, ("autonym", "en"): "Wrongish", ("script", "en"): "Arab",
              ("long_date", "en 2026-01-01"): "Wrong date"}
-    (root / ".cache/tags.bin").write_bytes(dumps(("another generator", wrong)))
+    (root / ".cache/answers.bin").write_bytes(dumps(("another generator", wrong)))
     post = root / "content/post-00/en.md"
     post.write_text(post.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
     build(run, root, "--out", str(tmp_path / "second"))

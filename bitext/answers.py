@@ -1,12 +1,13 @@
-"""What the generator asks langcodes about language tags, and Babel about dates in a language,
-answered once and remembered.
+"""What the generator asks slow libraries, answered once and remembered: langcodes about
+language tags, Babel about dates in a language, Pygments about code colours.
 
 Importing langcodes compiles a pattern of every registered subtag (~20 ms, a seventh of a build of
-a small site with nothing to do), and a site asks about a handful of tags; Babel takes ~10 ms to
-import and ~20 ms to load its first locales' data, for dates a site shows again and again. So
-every answer is kept in `ANSWERS`, which the build cache stores (`BuildCache.load_tags`, keyed by
-the code key, which changes with any installed package): a build that finds all its answers there
-imports neither. Each answer is a pure function of its question, like the lru_caches these replace.
+a small site with nothing to do); Babel takes ~10 ms to import and ~20 ms to load its first
+locales; Pygments ~20 ms to import its styles. A site asks each a handful of questions, again and
+again. So every answer is kept in `ANSWERS`, which the build cache stores (`answers.bin`, read by
+`pipeline.recall_answers` before the settings, keyed by the code key, which changes with any
+installed package): a build that finds all its answers there imports none of them. Each answer
+is a pure function of its question, like the lru_caches these replace.
 """
 from __future__ import annotations
 
@@ -71,6 +72,11 @@ def long_date(iso: str, lang: str) -> str:
     return ANSWERS.ask("long_date", f"{lang} {iso}", _long_date)
 
 
+def code_css(light: str, dark: str) -> str:
+    """The stylesheet of code colours for these Pygments styles (`markup.pygments_css`)."""
+    return ANSWERS.ask("code_css", f"{light} {dark}", _code_css)
+
+
 def _registered(tag: str) -> bool:
     import langcodes
 
@@ -114,3 +120,11 @@ def _long_date(question: str) -> str:
     except (UnknownLocaleError, ValueError):
         locale = Locale("en")
     return format_date(dt.date.fromisoformat(iso), "long", locale=locale)
+
+
+
+def _code_css(question: str) -> str:
+    from .markup import pygments_css
+
+    light, dark = question.split(" ")
+    return pygments_css(light, dark)
