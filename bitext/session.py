@@ -244,9 +244,14 @@ class _Render:
                            previous=run.previous)
         keys, links = run.keys, {}
         for page in model.articles:
-            # The entry itself is read from its files: its summary's key stands for it.
-            keys[str(page.output)] = "a:" + digest(env, summaries[page.entry.slug].key,
-                                                   _page_repr(page, links, skip="entry"))
+            # An article is made from its entry's files (its summary's key stands for them and,
+            # with the settings and the site's languages and labels in `env`, for its URL,
+            # languages, pair and mode) and from the links to it, its neighbours and related
+            # entries: keyed by those alone, not by the light page's whole repr (2,000 LangInfo
+            # reprs a build at 1,000 entries).
+            keys[str(page.output)] = "a:" + digest(env, summaries[page.entry.slug].key, [
+                _link_repr(link, links)
+                for link in (page.link, page.prev, page.next, *page.related)])
         for page in model.lists:
             keys[str(page.output)] = "l:" + digest(env, _page_repr(page, links))
         self.extras_key = "x:" + digest(
@@ -430,25 +435,28 @@ class _Render:
             run.outputs[rel] = (stat, key)
 
 
-def _page_repr(page, links: dict[int, str], skip: str = "") -> str:
-    """repr(page) field by field but `skip`, with each entry link's repr made once per build
-    (`links`, by object): the index lists every entry, and each link is on three article
-    pages too."""
+def _page_repr(page, links: dict[int, str]) -> str:
+    """repr(page) field by field, with each entry link's repr made once per build (`links`,
+    by object): the index lists every entry, and each link is on three article pages too."""
     from .assemble import EntryLink
 
     def one(value) -> str:
         if isinstance(value, EntryLink):
-            text = links.get(id(value))
-            if text is None:
-                text = links[id(value)] = repr(value)
-            return text
+            return _link_repr(value, links)
         if isinstance(value, tuple) and value and isinstance(value[0], EntryLink):
             return "(" + ", ".join(map(one, value)) + ")"
         return repr(value)
 
     return type(page).__name__ + "(" + ", ".join(
-        f"{f.name}={one(getattr(page, f.name))}" for f in dataclasses.fields(page)
-        if f.name != skip) + ")"
+        f"{f.name}={one(getattr(page, f.name))}" for f in dataclasses.fields(page)) + ")"
+
+
+def _link_repr(link, links: dict[int, str]) -> str:
+    """repr(link) (an EntryLink or None), made once per build and link object."""
+    text = links.get(id(link))
+    if text is None:
+        text = links[id(link)] = repr(link)
+    return text
 
 
 def _noting(files: Iterable, written: list[str]) -> Iterator:

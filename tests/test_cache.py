@@ -77,6 +77,27 @@ def test_cold_cached_and_incremental_builds_give_identical_trees(project, run, t
     assert sum("Renamed ten" in page.decode() for page in tree(tmp_path / "cached").values()) >= 4
 
 
+def test_a_page_follows_its_related_entries_and_the_site_labels(project, run, tmp_path):
+    """An article's key stands for its own files, the settings and the links it shows: a
+    related entry's new title or a new language label re-renders it."""
+    files = many_entries(6)
+    files["content/post-02/en.md"] = entry("Post 2", "Text.", date="2026-01-03",
+                                           original="true", related="[post-05]")
+    root = project(files)
+    build(run, root)
+    related = root / "content/post-05/en.md"
+    related.write_text(related.read_text(encoding="utf-8").replace("Post 5", "Fifth, renamed"),
+                       encoding="utf-8")
+    build(run, root)
+    assert "Fifth, renamed" in (root / "site/post-02/index.html").read_text(encoding="utf-8")
+    (root / "site.yaml").write_text("languages: [en, zh]\nlabels: {zh: 中文版}\n",
+                                    encoding="utf-8")
+    build(run, root)
+    assert "中文版" in (root / "site/post-02/index.html").read_text(encoding="utf-8")
+    build(run, root, "--no-cache", "--out", str(tmp_path / "cold"))
+    assert tree(root / "site") == tree(tmp_path / "cold")
+
+
 def test_a_rebuild_with_no_change_touches_no_file(project, run, tmp_path):
     root = project(many_entries())
     build(run, root)
