@@ -389,6 +389,9 @@ class _Render:
         missing = [slug for slug in self.job.feeds if slug not in self.bodies]
         self.bodies.update((slug, workers.feed_body(r.body))
                            for slug, r in self._records(missing).items())
+        labels = self.model.labels
+        self.bodies.update((slug, workers.labelled(body, labels))
+                           for slug, body in self.bodies.items())
         feeds = {slug: (self.summaries[slug].key, self.bodies[slug])
                  for slug in self.job.feeds if slug in self.bodies}
         if feeds != kept:

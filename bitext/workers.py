@@ -45,6 +45,13 @@ class ArticleBody:
     has_code: bool
 
 
+def labelled(body: ArticleBody, labels: Mapping[str, str]) -> ArticleBody:
+    """The body with the site's current language labels: a record is reused across settings
+    that parsing does not depend on, and `labels` is one of them."""
+    langs = tuple(replace(info, label=labels.get(info.lang, info.lang)) for info in body.langs)
+    return body if langs == body.langs else replace(body, langs=langs)
+
+
 def feed_body(body: ArticleBody) -> ArticleBody:
     """What the feeds read of an article's text (`publish._atom_entry` joins each language's
     cells): one row holding each language's cells joined, cheap to keep between builds."""
@@ -151,15 +158,15 @@ def page(job: Job, task: tuple[ArticlePage, str, EntryRecord | None]) -> PageRes
                                 search_labels=labels), True
     if fresh:
         job.cache.write_record(key, record)
-    full = replace(light, rows=record.body.rows, langs=record.body.langs,
-                   has_code=record.body.has_code)
+    body = labelled(record.body, job.site.labels if job.site is not None else {})
+    full = replace(light, rows=body.rows, langs=body.langs, has_code=body.has_code)
     from .render import render_pages
 
     files = list(render_pages([full], job.site, job.config, job.theme, diags))
     memory = record if fresh and job.cache.folder is None else None
     return PageResult(light.entry.slug, files[0] if files else None, tuple(diags.items),
                       record.links, record.search if job.search else (),
-                      feed_body(record.body) if light.entry.slug in job.feeds else None, memory)
+                      feed_body(body) if light.entry.slug in job.feeds else None, memory)
 
 
 def parsed(job: Job, task: tuple[ParsedEntry, str]) -> tuple[str, EntryRecord | None]:
