@@ -122,7 +122,6 @@ def _long_date(question: str) -> str:
     return format_date(dt.date.fromisoformat(iso), "long", locale=locale)
 
 
-
 def _code_css(question: str) -> str:
     from .markup import pygments_css
 

@@ -226,7 +226,7 @@ class BuildCache:
         return index if index is not None and index.code == code else Index(code)
 
     def load_answers(self, code: str, diags: Diagnostics) -> dict:
-        """Answers about language tags saved by a build of the same code, else {}."""
+        """The answers (`answers.py`) saved by a build of the same code, else {}."""
         saved = self._load(self.answers_path, tuple, diags)
         if saved is None or len(saved) != 2 or saved[0] != code or not isinstance(saved[1], dict):
             return {}

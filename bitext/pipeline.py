@@ -112,7 +112,7 @@ def block_count_warnings(parsed: list[ParsedEntry], diags: Diagnostics) -> None:
 
 
 def recall_answers(root: Path, diags: Diagnostics, cache_dir: Path | None = None,
-                use_cache: bool = True) -> None:
+                   use_cache: bool = True) -> None:
     """Take what earlier builds learnt from slow libraries (`answers`) from the cache `build`
     uses, before the settings are read: a build that asks nothing new never imports them."""
     if use_cache:
