@@ -40,6 +40,7 @@ from . import answers, workers
 from .cache import (
     BuildCache,
     Index,
+    Stat,
     State,
     code_key,
     config_key,
@@ -86,7 +87,13 @@ class BuildSession:
         state = self._state if self._state is not None else self.cache.load_state(diags)
         code = code_key()
         fingerprint, trusted = self._fingerprint(code, search, diags.strict)
-        if write and not changed and state.snapshot == fingerprint and self._intact(state):
+        outputs = None
+        if write and not changed and state.snapshot == fingerprint:
+            outputs = self._verified(state)
+        if outputs is not None:
+            if outputs != state.outputs:  # same files, new times: remember them
+                state = replace(state, outputs=outputs)
+                self.cache.save(state, None)
             diags.extend(state.diagnostics)
             from .output import PublishReport
 
@@ -138,14 +145,34 @@ class BuildSession:
         return digest(code, config_key(config), search, strict, str(config.out_dir),
                       str(config.root), os.getcwd(), str(Path.home()), scans), trusted
 
-    def _intact(self, state: State) -> bool:
-        """True when the output folder holds exactly the files, stat for stat, we left there."""
+    def _verified(self, state: State) -> dict[str, tuple[Stat, str]] | None:
+        """The output folder's manifest when it holds exactly the files we left there, else None.
+
+        Stat for stat, or byte for byte for the files whose stat changed: a copy, a checkout or
+        the Pages workflow restoring the site with its cache gives them new times. Their new
+        stats come back with their digests, so the next build checks by stat again.
+        """
         if state.out_dir != str(self.config.out_dir) or not state.outputs:
-            return False
+            return None
         found = {rel: stat for rel, stat in scan(self.config.out_dir).items()
                  if not rel.endswith("/")}
-        return found.keys() == state.outputs.keys() and all(
-            state.outputs[rel][0] == stat for rel, stat in found.items())
+        if found.keys() != state.outputs.keys():
+            return None
+        outputs = state.outputs
+        for rel, stat in found.items():
+            seen, key = outputs[rel]
+            if seen == stat:
+                continue
+            try:
+                data = (self.config.out_dir / rel).read_bytes()
+            except OSError:
+                return None
+            if data_digest(data) != key:
+                return None
+            if outputs is state.outputs:
+                outputs = dict(outputs)
+            outputs[rel] = (stat, key)
+        return outputs
 
 
 class _Run:
@@ -263,7 +290,10 @@ class _Render:
         for source, rel in self.copies:
             keys[str(rel)] = "c:" + (run.index.files.digest_of(source) or "?")
         state = run.state
-        self.patching = run.write and run.session._intact(state)
+        outputs = run.session._verified(state) if run.write else None
+        self.patching = outputs is not None
+        if outputs is not None and outputs is not state.outputs:
+            state = run.state = replace(state, outputs=outputs)
         self.old = state.keys if self.patching or not run.write else {}
         self.search_pages: dict[str, tuple] = {}
         self.bodies: dict[str, workers.ArticleBody] = {}

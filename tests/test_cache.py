@@ -110,6 +110,32 @@ def test_a_rebuild_with_no_change_touches_no_file(project, run, tmp_path):
     assert stats(root / "site") == before
 
 
+def test_a_site_with_new_file_times_is_checked_byte_for_byte_and_kept(project, run):
+    """A fresh checkout and a restored site folder (the Pages workflow caches both) give every
+    file a new time: the output is verified by its bytes, not rewritten, and a file edited by
+    hand is still caught."""
+    import os
+
+    from bitext.cache import BuildCache, Diagnostics, scan
+
+    root = project(many_entries())
+    build(run, root)
+    before = tree(root / "site")
+    for folder in ("site", "content"):
+        for path in (root / folder).rglob("*"):
+            os.utime(path, (1_600_000_000, 1_600_000_000))
+    assert written(build(run, root)) == 0
+    assert tree(root / "site") == before
+    state = BuildCache(root / ".cache").load_state(Diagnostics())
+    assert {rel: seen[0] for rel, seen in state.outputs.items()} == {
+        rel: stat for rel, stat in scan(root / "site").items() if not rel.endswith("/")}
+
+    page = root / "site/post-03/index.html"
+    page.write_bytes(page.read_bytes().replace(b"post 3.", b"post X."))  # same size
+    build(run, root)
+    assert tree(root / "site") == before
+
+
 def test_one_changed_entry_rewrites_its_page_and_the_pages_that_list_it(project, run):
     root = project(many_entries())
     build(run, root)
@@ -230,6 +256,45 @@ def test_an_edit_to_a_recent_entry_remakes_the_feeds_from_their_kept_texts(proje
     assert "A late correction." in feed and "First paragraph of post 3." in feed
     build(run, root, "--no-cache", "--out", str(tmp_path / "cold"))
     assert tree(root / "site") == tree(tmp_path / "cold")
+
+
+def test_the_code_key_follows_bytes_and_installed_versions_not_file_times(tmp_path,
+                                                                           monkeypatch):
+    """The Pages workflow restores the cache into a fresh checkout and a fresh virtual
+    environment: new modification times, same code and packages, so the cache must hold."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "checkout"
+    shutil.copytree(Path(__file__).parents[1] / "bitext", copy / "bitext",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    def key() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+             "from bitext.cache import code_key; print(code_key())", str(copy)],
+            capture_output=True, text=True, check=True, env={**os.environ,
+                                                              "PYTHONDONTWRITEBYTECODE": "1"},
+        ).stdout.strip()
+
+    first = key()
+    for path in (copy / "bitext").rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # a checkout's new times
+    assert key() == first
+    source = copy / "bitext/render.py"
+    source.write_text(source.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert key() != first  # the code changed
+
+    from bitext.cache import code_key
+
+    packages = tmp_path / "site-packages"
+    (packages / "jinja2-3.1.4.dist-info").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(packages)])
+    before = code_key()
+    (packages / "jinja2-3.1.4.dist-info").rename(packages / "jinja2-3.1.5.dist-info")
+    assert code_key() != before  # a package upgraded
 
 
 def test_language_tag_answers_saved_by_other_code_are_not_trusted(project, run, tmp_path):
