@@ -94,7 +94,13 @@ def config_key(config: Any) -> str:
     """Settings that shape the output (everything but where it is written and read from)."""
     skip = {"out_dir", "settings_path", "root"}
     return digest(*((f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
-                    if f.name not in skip), os.environ.get("SOURCE_DATE_EPOCH", ""))
+                    if f.name not in skip))
+
+
+def source_date_epoch() -> str:
+    """SOURCE_DATE_EPOCH, which only the feeds read (the time of an undated entry): it keys
+    them, not every page, since the Pages workflow sets it anew for each commit."""
+    return os.environ.get("SOURCE_DATE_EPOCH", "")
 
 
 # -- stats -----------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from .cache import (
     now_ns,
     racy,
     scan,
+    source_date_epoch,
     stat_of,
 )
 from .config import SiteConfig
@@ -142,8 +143,9 @@ class BuildSession:
         config, since = self.config, now_ns()
         scans = [scan(config.content_dir), scan(config.templates_dir), scan(config.static_dir)]
         trusted = not any(racy(stat, since) for found in scans for stat in found.values())
-        return digest(code, config_key(config), search, strict, str(config.out_dir),
-                      str(config.root), os.getcwd(), str(Path.home()), scans), trusted
+        return digest(code, config_key(config), source_date_epoch(), search, strict,
+                      str(config.out_dir), str(config.root), os.getcwd(), str(Path.home()),
+                      scans), trusted
 
     def _verified(self, state: State) -> dict[str, tuple[Stat, str]] | None:
         """The output folder's manifest when it holds exactly the files we left there, else None.
@@ -282,7 +284,8 @@ class _Render:
         for page in model.lists:
             keys[str(page.output)] = "l:" + digest(env, _page_repr(page, links))
         self.extras_key = "x:" + digest(
-            env, [(p.url, p.entry.langs, p.link.date) for p in model.articles],
+            env, source_date_epoch(),
+            [(p.url, p.entry.langs, p.link.date) for p in model.articles],
             sorted((slug, keys[f"{slug}/index.html"]) for slug in feeds))
         self.search_key = "s:" + digest(env, [(p.entry.slug, summaries[p.entry.slug].key)
                                               for p in model.articles])

@@ -136,6 +136,30 @@ def test_a_site_with_new_file_times_is_checked_byte_for_byte_and_kept(project, r
     assert tree(root / "site") == before
 
 
+def test_a_new_source_date_epoch_remakes_the_feeds_not_the_pages(project, tmp_path,
+                                                                  monkeypatch):
+    """The Pages workflow sets SOURCE_DATE_EPOCH to each commit's time; only the feeds read it
+    (the time of an undated entry), so only they are made again."""
+    files = many_entries(6)  # below MIN_PARALLEL: pages render in this process
+    files["content/undated/en.md"] = entry("Undated", "No date on this one.")
+    root = project(files)
+    args = ["build", "--no-search", "-q", "--root", str(root), "--content",
+            str(root / "content"), "--out", str(root / "site")]
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert main(args) == 0
+    rendered = []
+    page = workers._TASKS["page"]
+    monkeypatch.setitem(workers._TASKS, "page",
+                        lambda job, task: rendered.append(task) or page(job, task))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    assert main(args) == 0
+    assert rendered == []
+    assert "2027-01-15T08:00:00Z" in (root / "site/feed.xml").read_text(encoding="utf-8")
+    assert main([*args[:-1], str(tmp_path / "cold"), "--no-cache"]) == 0
+    assert tree(root / "site") == tree(tmp_path / "cold")
+
+
 def test_one_changed_entry_rewrites_its_page_and_the_pages_that_list_it(project, run):
     root = project(many_entries())
     build(run, root)
