@@ -16,7 +16,9 @@ On disk (`.cache/` at the project root unless `--cache-dir` moves it; safe to de
 * `entries/ab/<key>.bin`: one entry parsed and aligned, with its article body and search text,
   under a key hashing its files, its assets' names, the settings parsing depends on and the
   generator's code. Written by the worker that parsed it; read when a page must be rendered
-  again without its text having changed (a template edit, a neighbour's new title).
+  again without its text having changed (a template edit, a neighbour's new title). Each field
+  is pickled apart, so a page reads its body without the parsed blocks, the search index its
+  pages without either.
 
 Every file is `MAGIC`, the format version, a BLAKE2 digest of the payload, then the payload
 (pickle protocol 5). A file that fails any check is never trusted: the build says so and
@@ -33,6 +35,7 @@ import os
 import pickle
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,20 +318,35 @@ class BuildCache:
         return (self.folder or Path(".cache")) / "entries" / key[:2] / f"{key}.bin"
 
     def write_record(self, key: str, record: Any) -> None:
+        """Store a dataclass under `key`, each field pickled apart: a reader unpickles only the
+        fields it asks for (a page needs a third of an entry's record)."""
         if self.folder is None:
             self.memory[key] = record
             return
+        sections = {f.name: pickle.dumps(getattr(record, f.name), protocol=5)
+                    for f in dataclasses.fields(record)}
         with contextlib.suppress(OSError):
-            write_atomic(self.record_path(key), dumps(record))
+            write_atomic(self.record_path(key), dumps((type(record), sections)))
 
-    def read_record(self, key: str) -> Any:
-        """The record stored under `key`, or None (missing or untrustworthy: parse again)."""
+    def read_record(self, key: str, fields: Collection[str] | None = None) -> Any:
+        """The record stored under `key`, or None (missing or untrustworthy: parse again).
+
+        With `fields`, only those are read: the others are left unset (reading one raises
+        AttributeError), so such a record is never written back whole by mistake.
+        """
         if self.folder is None:
             return self.memory.get(key)
         try:
-            return loads(self.record_path(key).read_bytes())
-        except (OSError, CacheError):
+            kind, sections = loads(self.record_path(key).read_bytes())
+            names = {f.name for f in dataclasses.fields(kind)}
+            if not isinstance(sections, dict) or sections.keys() != names:
+                return None
+            record = object.__new__(kind)
+            for name in names if fields is None else names & set(fields):
+                object.__setattr__(record, name, _decode(sections[name]))
+        except (OSError, CacheError, TypeError, ValueError):
             return None
+        return record
 
     def forget_records(self, keys: set[str]) -> None:
         """Delete records no entry uses any more (content edited or removed)."""
@@ -379,6 +397,11 @@ def loads(data: bytes) -> Any:
     payload = memoryview(data)[head:]
     if hashlib.blake2b(payload, digest_size=32).digest() != data[head - 32:head]:
         raise CacheError("checksum mismatch: truncated or corrupt")
+    return _decode(payload)
+
+
+def _decode(payload: bytes | memoryview) -> Any:
+    """Unpickle through the allow-list (`_Unpickler`); CacheError for anything it refuses."""
     try:
         return _Unpickler(io.BytesIO(payload)).load()
     except Exception as exc:  # anything a hostile or stale payload can raise

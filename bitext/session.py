@@ -218,7 +218,7 @@ class _Run:
     def _check_unrendered_links(self, job: workers.Job,
                                 summaries: dict[str, workers.EntrySummary]) -> None:
         """Parse (or load from the cache) the readable entries whose links were never seen."""
-        todo = [(s.light, s.key) for s in summaries.values()
+        todo = [(s.light, s.key, ("links",)) for s in summaries.values()
                 if s.light is not None and s.links is None]
         for slug, record in workers.run(job, "parsed", todo, self.session.workers):
             if record is not None:
@@ -402,9 +402,11 @@ class _Render:
         if result.body is not None:
             self.bodies[result.slug] = result.body
 
-    def _records(self, slugs: list[str]) -> dict[str, workers.EntryRecord]:
-        """Cache records of these entries, parsing those the cache lost."""
-        items = [(self.summaries[slug].light, self.summaries[slug].key) for slug in slugs]
+    def _records(self, slugs: list[str], fields: tuple[str, ...]
+                 ) -> dict[str, workers.EntryRecord]:
+        """These fields of these entries' cache records, parsing the entries the cache lost."""
+        items = [(self.summaries[slug].light, self.summaries[slug].key, fields)
+                 for slug in slugs]
         return {slug: record for slug, record in workers.run(
             self.job, "parsed", items, self.run.session.workers) if record is not None}
 
@@ -421,7 +423,7 @@ class _Render:
                 self.bodies[slug] = body
         missing = [slug for slug in self.job.feeds if slug not in self.bodies]
         self.bodies.update((slug, workers.feed_body(r.body))
-                           for slug, r in self._records(missing).items())
+                           for slug, r in self._records(missing, ("body",)).items())
         labels = self.model.labels
         self.bodies.update((slug, workers.labelled(body, labels))
                            for slug, body in self.bodies.items())
@@ -443,7 +445,7 @@ class _Render:
     def _parsed(self) -> list:
         """`check`: every entry parsed (drafts too), in discovery order."""
         light = [slug for slug, s in self.summaries.items() if s.light is not None]
-        records = self._records(light)
+        records = self._records(light, ("parsed",))
         return [records[slug].parsed for slug in light if slug in records]
 
     def _digesting(self, files: Iterable) -> Iterator:

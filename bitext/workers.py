@@ -146,13 +146,15 @@ def page(job: Job, task: tuple[ArticlePage, str, EntryRecord | None]) -> PageRes
     light, key, record = task
     diags = Diagnostics()
     fresh = False
+    labels = _labels(job, light.entry.langs)
     if record is None:
-        record = job.cache.read_record(key)
+        record = job.cache.read_record(key, _PAGE_FIELDS + (("search",) if job.search else ()))
+        if record is not None and job.search and record.search_labels != labels:
+            record = job.cache.read_record(key)  # whole: its search pages are made again
     if record is None:
         record, fresh = _parse(job, light.entry, key, diags), True
         if record is None:
             return PageResult(light.entry.slug, None, tuple(diags.items), (), (), None, None)
-    labels = _labels(job, record)
     if job.search and record.search_labels != labels:
         record, fresh = replace(record, search=_search(record, dict(labels)),
                                 search_labels=labels), True
@@ -169,10 +171,16 @@ def page(job: Job, task: tuple[ArticlePage, str, EntryRecord | None]) -> PageRes
                       feed_body(body) if light.entry.slug in job.feeds else None, memory)
 
 
-def parsed(job: Job, task: tuple[ParsedEntry, str]) -> tuple[str, EntryRecord | None]:
-    """An entry's record from the cache, or parsed now (for `check`, drafts included)."""
-    light_item, key = task
-    record = job.cache.read_record(key)
+# What a page needs of its entry's record: not the parsed blocks, two thirds of it.
+_PAGE_FIELDS = ("body", "links", "search_labels")
+
+
+def parsed(job: Job, task: tuple[ParsedEntry, str, tuple[str, ...] | None]
+           ) -> tuple[str, EntryRecord | None]:
+    """An entry's record (only the fields named, if any) from the cache, or parsed now (for
+    `check`, drafts included)."""
+    light_item, key, fields = task
+    record = job.cache.read_record(key, fields)
     if record is None:
         record = _parse(job, light_item.entry, key, Diagnostics())
         if record is not None:
@@ -182,14 +190,15 @@ def parsed(job: Job, task: tuple[ParsedEntry, str]) -> tuple[str, EntryRecord | 
 
 def search(job: Job, task: tuple[ParsedEntry, str]) -> tuple[str, tuple]:
     """An entry's pages for the search index, from its record (made again if labels changed)."""
-    slug, record = parsed(job, task)
-    if record is None:
-        return slug, ()
-    labels = _labels(job, record)
-    if record.search_labels != labels:
-        record = replace(record, search=_search(record, dict(labels)), search_labels=labels)
-        job.cache.write_record(task[1], record)
-    return slug, record.search
+    light_item, key = task
+    labels = _labels(job, light_item.entry.langs)
+    slug, record = parsed(job, (light_item, key, ("search", "search_labels")))
+    if record is not None and record.search_labels != labels:
+        slug, record = parsed(job, (light_item, key, None))  # whole: it is saved again
+        if record is not None:
+            record = replace(record, search=_search(record, dict(labels)), search_labels=labels)
+            job.cache.write_record(key, record)
+    return slug, record.search if record is not None else ()
 
 
 def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord | None:
@@ -222,8 +231,8 @@ def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord |
     entry = replace(light_entry, versions=tuple(versions))
     previous = job.previous.get(entry.slug)
     highlighter = job.parsers.highlighter
-    highlighter.remember(lambda: getattr(job.cache.read_record(previous), "code", None)
-                         if previous else None)
+    highlighter.remember(lambda: getattr(job.cache.read_record(previous, ("code",)), "code",
+                                         None) if previous else None)
     try:
         docs = {v.lang: to_document(job.parsers(v.lang), v.body, v.body_line, v.lang)
                 for v in versions}
@@ -239,9 +248,10 @@ def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord |
     return EntryRecord(kept, body, links, (), (), code)
 
 
-def _labels(job: Job, record: EntryRecord) -> tuple[tuple[str, str], ...]:
+def _labels(job: Job, langs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """An entry's languages (in page order) with the site's labels: what its search pages show."""
     labels = job.site.labels if job.site is not None else {}
-    return tuple((info.lang, labels.get(info.lang, info.lang)) for info in record.body.langs)
+    return tuple((lang, labels.get(lang, lang)) for lang in langs)
 
 
 def _search(record: EntryRecord, labels: dict[str, str]) -> tuple:

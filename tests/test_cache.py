@@ -321,6 +321,31 @@ def test_the_code_key_follows_bytes_and_installed_versions_not_file_times(tmp_pa
     assert code_key() != before  # a package upgraded
 
 
+def test_a_record_is_read_field_by_field(tmp_path):
+    """A page reads its entry's body, not the parsed blocks (two thirds of a record); a field
+    not asked for is absent, so a partial record cannot be saved back as if whole."""
+    from bitext.cache import BuildCache
+    from bitext.workers import ArticleBody, EntryRecord
+
+    cache = BuildCache(tmp_path)
+    record = EntryRecord(parsed=None, body=ArticleBody((), (), True), links=(),
+                         search=("pages",), search_labels=(("en", "English"),), code={})
+    cache.write_record("ab" * 16, record)
+    assert cache.read_record("ab" * 16) == record
+    partial = cache.read_record("ab" * 16, ("body", "search_labels"))
+    assert partial.body == record.body and partial.search_labels == record.search_labels
+    with pytest.raises(AttributeError):
+        getattr(partial, "search")  # noqa: B009  (the attribute is what is tested)
+    with pytest.raises(AttributeError):
+        cache.write_record("cd" * 16, partial)
+    assert cache.read_record("cd" * 16) is None
+
+    path = cache.record_path("ab" * 16)
+    data = path.read_bytes()
+    path.write_bytes(data[:-5] + b"xxxxx")  # damaged: refused whole, never half-read
+    assert cache.read_record("ab" * 16, ("body",)) is None
+
+
 def test_language_tag_answers_saved_by_other_code_are_not_trusted(project, run, tmp_path):
     """`answers.bin` is keyed by the generator's code (which covers langcodes' version)."""
     from bitext.cache import dumps
