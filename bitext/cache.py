@@ -358,6 +358,19 @@ class BuildCache:
                     self.record_path(key).unlink()
 
 
+    def keep_records(self, keys: set[str]) -> None:
+        """Delete every record but these (and leftovers of killed writes) from the folder."""
+        if self.folder is None:
+            return
+        with contextlib.suppress(OSError), os.scandir(self.folder / "entries") as shelves:
+            for shelf in shelves:
+                with contextlib.suppress(OSError), os.scandir(shelf.path) as files:
+                    for file in files:
+                        if file.name.removesuffix(".bin") not in keys:
+                            with contextlib.suppress(OSError):
+                                os.unlink(file.path)
+
+
 def _unreadable(path: Path, why: str, diags: Diagnostics) -> None:
     diags.warning(path, None, f"ignoring unreadable build cache ({why})",
                   hint="it is rebuilt; delete the folder if this repeats")

@@ -115,6 +115,8 @@ class BuildSession:
         self._index = run.index
         self.cache.save(self._state, run.index)
         self.cache.forget_records(run.dropped)
+        if run.sweep:  # after a code change (or a lost index) nothing else would delete them
+            self.cache.keep_records({s.key for s in run.index.entries.values()})
         self._keep_answers(code)
         report.seconds = time.perf_counter() - started
         return report
@@ -190,6 +192,7 @@ class _Run:
         self.keys: dict[str, str] = {}
         self.dropped: set[str] = set()
         self.previous: dict[str, str] = {}  # slug → its record's key, for entries read again
+        self.sweep = False  # the index started empty: records of other code may be left over
 
     def go(self, report: BuildReport, changed: tuple[Path, ...]) -> None:
         from .assemble import assemble
@@ -250,6 +253,7 @@ class _Run:
             if summary.light is not None and summary.links is not None:
                 check_links(summary, self.config, self.diags)
         self.dropped = {s.key for s in old.values()} - {s.key for s in summaries.values()}
+        self.sweep = not old
         index.entries = summaries
         return summaries
 

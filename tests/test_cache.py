@@ -346,6 +346,26 @@ def test_a_record_is_read_field_by_field(tmp_path):
     assert cache.read_record("ab" * 16, ("body",)) is None
 
 
+def test_the_cache_keeps_one_record_per_entry_across_edits_and_upgrades(project, run):
+    """Records of edited entries are deleted; so are those an older version of the generator
+    left (its index is discarded, so nothing else would ever delete them)."""
+    root = project(many_entries(3))
+    build(run, root)
+    records = sorted((root / ".cache/entries").rglob("*.bin"))
+    assert len(records) == 3
+    post = root / "content/post-01/en.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    build(run, root)
+    assert len(list((root / ".cache/entries").rglob("*.bin"))) == 3
+    records = sorted((root / ".cache/entries").rglob("*.bin"))
+    stray = root / ".cache/entries/ff" / ("f" * 32 + ".bin")
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"a record of an older version")
+    (root / ".cache/index.bin").unlink()  # as after an upgrade: the index is not trusted
+    build(run, root)
+    assert sorted((root / ".cache/entries").rglob("*.bin")) == records
+
+
 def test_language_tag_answers_saved_by_other_code_are_not_trusted(project, run, tmp_path):
     """`answers.bin` is keyed by the generator's code (which covers langcodes' version)."""
     from bitext.cache import dumps
