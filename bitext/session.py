@@ -422,9 +422,10 @@ class _Render:
         """
         kept = self.cache.load_feeds(self.diags)
         for slug in self.job.feeds:
-            key, body = kept.get(slug, (None, None))
-            if slug not in self.bodies and key == self.summaries[slug].key:
-                self.bodies[slug] = body
+            item = kept.get(slug)  # (entry key, body); the key covers the generator's code
+            if slug not in self.bodies and isinstance(item, tuple) and len(item) == 2 and \
+                    item[0] == self.summaries[slug].key:
+                self.bodies[slug] = item[1]
         missing = [slug for slug in self.job.feeds if slug not in self.bodies]
         self.bodies.update((slug, workers.feed_body(r.body))
                            for slug, r in self._records(missing, ("body",)).items())

@@ -366,6 +366,21 @@ def test_the_cache_keeps_one_record_per_entry_across_edits_and_upgrades(project,
     assert sorted((root / ".cache/entries").rglob("*.bin")) == records
 
 
+def test_kept_feed_texts_of_another_shape_are_ignored(project, run, tmp_path):
+    """feeds.bin passes its checksum but holds something else (another version wrote it):
+    the feeds are made from the entries' records, as if it were missing."""
+    from bitext.cache import dumps
+
+    root = project(many_entries(3))
+    build(run, root)
+    (root / ".cache/feeds.bin").write_bytes(dumps({"post-00": "not a pair", "post-01": (1, 2, 3)}))
+    post = root / "content/post-02/en.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nLater.\n", encoding="utf-8")
+    build(run, root)
+    build(run, root, "--no-cache", "--out", str(tmp_path / "cold"))
+    assert tree(root / "site") == tree(tmp_path / "cold")
+
+
 def test_language_tag_answers_saved_by_other_code_are_not_trusted(project, run, tmp_path):
     """`answers.bin` is keyed by the generator's code (which covers langcodes' version)."""
     from bitext.cache import dumps
