@@ -357,7 +357,6 @@ class BuildCache:
                 with contextlib.suppress(OSError):
                     self.record_path(key).unlink()
 
-
     def keep_records(self, keys: set[str]) -> None:
         """Delete every record but these (and leftovers of killed writes) from the folder."""
         if self.folder is None:

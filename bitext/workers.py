@@ -141,6 +141,10 @@ def front(job: Job, source: EntrySource
 
 # -- phase 2: one article page ---------------------------------------------------------------
 
+# What a page needs of its entry's record: not the parsed blocks, two thirds of it.
+_PAGE_FIELDS = ("body", "links", "search_labels")
+
+
 def page(job: Job, task: tuple[ArticlePage, str, EntryRecord | None]) -> PageResult:
     """Parse (or load) an entry and render its page; the record goes to the cache."""
     light, key, record = task
@@ -169,10 +173,6 @@ def page(job: Job, task: tuple[ArticlePage, str, EntryRecord | None]) -> PageRes
     return PageResult(light.entry.slug, files[0] if files else None, tuple(diags.items),
                       record.links, record.search if job.search else (),
                       feed_body(body) if light.entry.slug in job.feeds else None, memory)
-
-
-# What a page needs of its entry's record: not the parsed blocks, two thirds of it.
-_PAGE_FIELDS = ("body", "links", "search_labels")
 
 
 def parsed(job: Job, task: tuple[ParsedEntry, str, tuple[str, ...] | None]
