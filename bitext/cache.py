@@ -214,69 +214,55 @@ class BuildCache:
         self.folder = folder
         self.memory: dict[str, Any] = {}  # entry records when there is no folder
 
-    @property
-    def state_path(self) -> Path:
-        return (self.folder or Path(".cache")) / "state.bin"
-
-    @property
-    def index_path(self) -> Path:
-        return (self.folder or Path(".cache")) / "index.bin"
-
-    @property
-    def feeds_path(self) -> Path:
-        return (self.folder or Path(".cache")) / "feeds.bin"
-
-    @property
-    def answers_path(self) -> Path:
-        return (self.folder or Path(".cache")) / "answers.bin"
+    def _file(self, name: str) -> Path:
+        return (self.folder or Path(".cache")) / name
 
     def load_state(self, diags: Diagnostics) -> State:
-        return self._load(self.state_path, State, diags) or State()
+        return self._load(self._file("state.bin"), State, diags) or State()
 
     def load_index(self, code: str, diags: Diagnostics) -> Index:
-        index = self._load(self.index_path, Index, diags)
+        index = self._load(self._file("index.bin"), Index, diags)
         return index if index is not None and index.code == code else Index(code)
 
     def load_answers(self, code: str, diags: Diagnostics) -> dict:
         """The answers (`answers.py`) saved by a build of the same code, else {}."""
-        saved = self._load(self.answers_path, tuple, diags)
+        saved = self._load(self._file("answers.bin"), tuple, diags)
         if saved is None or len(saved) != 2 or saved[0] != code or not isinstance(saved[1], dict):
             return {}
         return saved[1]
 
     def save_answers(self, code: str, answers: dict) -> None:
-        if self.folder is None:
-            return
-        with contextlib.suppress(OSError):  # like the other files: costs time, never correctness
-            self._make_folder()
-            write_atomic(self.answers_path, dumps((code, answers)))
+        self._save("answers.bin", (code, answers))
 
     def load_feeds(self, diags: Diagnostics) -> dict:
         """The feeds' article texts as last made: {slug: (entry key, workers.feed_body)}."""
         if self.folder is None:
             return self.memory.get("feeds", {})
-        return self._load(self.feeds_path, dict, diags) or {}
+        return self._load(self._file("feeds.bin"), dict, diags) or {}
 
     def save_feeds(self, feeds: dict) -> None:
         if self.folder is None:
             self.memory["feeds"] = feeds
-            return
-        with contextlib.suppress(OSError):
+        self._save("feeds.bin", feeds)
+
+    def _save(self, name: str, value: object) -> bool:
+        """One file, atomically; False if it could not be written (a read-only or full disk
+        costs the next build time, never correctness)."""
+        if self.folder is None:
+            return False
+        try:
             self._make_folder()
-            write_atomic(self.feeds_path, dumps(feeds))
+            write_atomic(self._file(name), dumps(value))
+        except OSError:
+            return False
+        return True
 
     def save(self, state: State | None, index: Index | None) -> None:
         """Write the index, then the state (each atomically); errors are not fatal."""
-        if self.folder is None:
-            return
-        try:
-            self._make_folder()
-            if index is not None:
-                write_atomic(self.index_path, dumps(index))
-            if state is not None:
-                write_atomic(self.state_path, dumps(state))
-        except OSError:
-            pass  # a read-only or full disk costs the next build time, never correctness
+        if index is not None and not self._save("index.bin", index):
+            return  # no state without the index it was built with
+        if state is not None:
+            self._save("state.bin", state)
 
     def _make_folder(self) -> None:
         assert self.folder is not None
