@@ -420,18 +420,17 @@ class _Render:
         The feeds' texts are kept between builds (`BuildCache.load_feeds`): an edit to a recent
         entry makes the feeds again, and reading fifty records for them was a third of it.
         """
-        kept = self.cache.load_feeds(self.diags)
+        # Pages rendered this time gave theirs (labelled); the others come from the cache, with
+        # the labels of the build that made them.
+        kept, labels = self.cache.load_feeds(self.diags), self.model.labels
         for slug in self.job.feeds:
             item = kept.get(slug)  # (entry key, body); the key covers the generator's code
             if slug not in self.bodies and isinstance(item, tuple) and len(item) == 2 and \
                     item[0] == self.summaries[slug].key:
-                self.bodies[slug] = item[1]
+                self.bodies[slug] = workers.labelled(item[1], labels)
         missing = [slug for slug in self.job.feeds if slug not in self.bodies]
-        self.bodies.update((slug, workers.feed_body(r.body))
+        self.bodies.update((slug, workers.labelled(workers.feed_body(r.body), labels))
                            for slug, r in self._records(missing, ("body",)).items())
-        labels = self.model.labels
-        self.bodies.update((slug, workers.labelled(body, labels))
-                           for slug, body in self.bodies.items())
         feeds = {slug: (self.summaries[slug].key, self.bodies[slug])
                  for slug in self.job.feeds if slug in self.bodies}
         if feeds != kept:
