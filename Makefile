@@ -21,13 +21,18 @@ build: $(STAMP)
 check: $(STAMP)
 	$(PY) build.py check
 
-# Chromium and CJK fonts come from Debian (root on the CI machine, sudo elsewhere).
+# Chromium, CJK fonts and (where the machine lacks one) Java come from Debian (root on the CI
+# machine, sudo elsewhere).
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v java >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
-	@# axe-core (accessibility rules injected into pages by the browser tests) from npm.
-	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-save --no-audit --no-fund --silent axe-core@4
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk \
+	    $$(command -v java >/dev/null 2>&1 || echo default-jre-headless) >/dev/null; }
+	@# From npm: axe-core (accessibility rules injected into pages by the browser tests) and the
+	@# Nu Html Checker (run with Java on every page in tests/test_valid_html.py), in one install:
+	@# a second `npm install --no-save` would prune the first.
+	@[ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/vnu-jar/build/dist/vnu.jar ] || \
+	  npm install --no-save --no-audit --no-fund --silent axe-core@4 vnu-jar@26
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -n auto -q
