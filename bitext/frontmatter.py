@@ -95,10 +95,14 @@ def split(text: str, path: Path, diags: Diagnostics) -> SplitFile | None:
     return None
 
 
-def load(split_file: SplitFile, path: Path, diags: Diagnostics) -> dict[str, Field] | None:
-    """Parse the YAML mapping, keeping each key's file line; duplicate keys are errors."""
+def load(split_file: SplitFile, path: Path, diags: Diagnostics,
+         loader: type = yaml.SafeLoader) -> dict[str, Field] | None:
+    """Parse the YAML mapping, keeping each key's file line; duplicate keys are errors.
+
+    `loader` composes the node tree; the checks are the same whichever it is.
+    """
     offset = split_file.yaml_line - 1
-    node = _compose(split_file, path, diags)
+    node = _compose(split_file, path, diags, loader)
     if node is False:
         return None
     if node is None:
@@ -132,9 +136,15 @@ def load(split_file: SplitFile, path: Path, diags: Diagnostics) -> dict[str, Fie
     return fields
 
 
-def _compose(split_file: SplitFile, path: Path, diags: Diagnostics) -> yaml.Node | None | bool:
+def _compose(split_file: SplitFile, path: Path, diags: Diagnostics,
+             loader: type) -> yaml.Node | None | bool:
     """The YAML node tree, or False after reporting why there is none."""
     offset = split_file.yaml_line - 1
+    if loader is not yaml.SafeLoader:
+        try:
+            return yaml.compose(split_file.yaml_text, Loader=loader)
+        except (yaml.YAMLError, RecursionError):
+            pass  # reported below, as the pure Python composer words and places it
     try:
         return yaml.compose(split_file.yaml_text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -20,13 +20,18 @@ import jinja2.meta
 import yaml
 from markupsafe import Markup
 
-from . import answers
+from . import answers, frontmatter
 from .assemble import ArticlePage, ListPage, SiteModel
 from .config import SiteConfig
+from .content import decode
 from .errors import Diagnostics
 from .publish import feed_links, page_meta, site_files
 
 STRINGS_FILE = "i18n.yaml"
+# GitHub Pages serves a folder holding `.nojekyll` as it is; its text (which Pages ignores)
+# tells the next build that this folder is a site it may replace (`output.check_out_dir`).
+SITE_MARK = PurePosixPath(".nojekyll")
+SITE_MARK_TEXT = b"Built by bitext: each build replaces this whole folder.\n"
 INLINE_SCRIPT = "inline.js"
 
 
@@ -126,21 +131,33 @@ class MemoryBytecode(jinja2.BytecodeCache):
 
 
 def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] | None:
+    """The interface strings, `{lang: {name: text}}`, checked like front matter (duplicate
+    keys, tags and non-text values are errors at their line)."""
     try:
-        # libyaml's loader when PyYAML has it: the table is read on every build.
-        data = yaml.load(path.read_text(encoding="utf-8"),
-                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = path.read_bytes()
     except OSError:
         diags.error(path, None, "missing the interface strings table")
         return None
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        diags.error(path, line, f"invalid YAML: {exc.problem}")
+    text = decode(data, path, diags)
+    # Composed by libyaml when PyYAML has it (the table is read on every build, and the pure
+    # Python composer takes ten times as long); the walk over the nodes is the same.
+    fields = None if text is None else frontmatter.load(
+        frontmatter.SplitFile(text, 1, "", 1), path, diags,
+        getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if fields is None:
         return None
-    if not isinstance(data, dict) or "en" not in data:
+    strings: dict[str, dict[str, str]] = {}
+    for lang, item in fields.items():
+        table = item.value
+        if isinstance(table, dict) and all(
+                isinstance(v, str) and getattr(v, "kind", "") != "null" for v in table.values()):
+            strings[lang] = {name: str(text) for name, text in table.items()}
+        elif table is not frontmatter.INVALID:
+            diags.error(path, item.line, f"`{lang}` must map names to texts",
+                        hint=f"such as `{lang}:`, then `  search: …` on the next line")
+    if "en" not in fields:
         diags.error(path, 1, "the strings table must map languages to strings, with `en` complete")
-        return None
-    return {str(lang): {str(k): str(v) for k, v in table.items()} for lang, table in data.items()}
+    return strings if len(strings) == len(fields) and "en" in strings else None
 
 
 def _check_templates(env: jinja2.Environment, config: SiteConfig, diags: Diagnostics) -> None:
@@ -191,7 +208,7 @@ def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
                                page_lang=ui)
     yield from _render(theme, "404.html", PurePosixPath("404.html"), diags, page=None, **common,
                        page_lang=ui)
-    yield OutputFile(PurePosixPath(".nojekyll"), b"")
+    yield OutputFile(SITE_MARK, SITE_MARK_TEXT)
     yield OutputFile(PurePosixPath("assets/code.css"),
                      answers.code_css(config.code_light, config.code_dark).encode())
     # One file per interface language, fetched only when the reader's language is not the one
