@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, Diagnostics, SiteError, SourceLocation
-from .render import OutputFile
+from .render import SITE_MARK, SITE_MARK_TEXT, OutputFile
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,32 @@ def check_out_dir(out_dir: Path, content_dir: Path, root: Path, diags: Diagnosti
     if out_dir.exists() and not out_dir.is_dir():
         diags.error(out_dir, None, "the output folder exists and is not a folder", hint=hint)
         return False
+    stranger = _foreign_file(out_dir)
+    if stranger:
+        diags.error(out_dir, None, f"refusing to replace {out_dir}: it holds files no build "
+                    f"of this site wrote, such as {stranger}",
+                    hint="empty it, or choose a new folder such as site/")
+        return False
     return True
+
+
+def _foreign_file(out_dir: Path) -> str | None:
+    """A file's name when `out_dir` is a folder of something other than a site built here.
+
+    Each build replaces the whole folder, so it must be empty, missing, or marked by a
+    previous build: `.nojekyll` holding SITE_MARK_TEXT, or empty beside an `index.html`
+    (sites built before the mark had text).
+    """
+    try:
+        names = sorted(path.name for path in out_dir.iterdir())
+        mark = (out_dir / SITE_MARK).read_bytes() if str(SITE_MARK) in names else None
+    except FileNotFoundError:
+        return None
+    except OSError:
+        names, mark = [str(SITE_MARK)], None  # unreadable: not known to be a built site
+    if not names or mark == SITE_MARK_TEXT or (mark == b"" and "index.html" in names):
+        return None
+    return next((name for name in names if name != str(SITE_MARK)), names[0])
 
 
 def publish(out_dir: Path, files: Iterable[OutputFile],

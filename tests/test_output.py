@@ -51,6 +51,39 @@ def test_refuses_output_folder_that_would_destroy_sources(out, tmp_path, monkeyp
     assert not leftovers(root) and not leftovers(root.parent)
 
 
+@pytest.mark.parametrize("holding", [
+    {"thesis.txt": b"years of work"},
+    {"notes/a.md": b"mine", ".nojekyll": b""},  # a `.nojekyll` alone is not enough …
+    {"index.html": b"<p>hand-written", ".nojekyll": b"my own words"},  # … nor other text
+])
+def test_refuses_to_replace_a_folder_no_build_wrote(holding, tmp_path, monkeypatch, capsys):
+    root = new_project(tmp_path / "project", GOOD_SITE)
+    other = tmp_path / "documents"
+    for name, data in holding.items():
+        (other / name).parent.mkdir(parents=True, exist_ok=True)
+        (other / name).write_bytes(data)
+    status, err = build(root, "--out", str(other), monkeypatch=monkeypatch, capsys=capsys)
+    assert status == 1
+    assert f"{other}: error: refusing to replace {other}: it holds files" in err, err
+    assert tree(other) == holding
+    assert not leftovers(tmp_path)
+
+
+def test_replaces_an_empty_folder_its_own_site_and_one_built_before_the_mark(
+        tmp_path, monkeypatch, capsys):
+    root = new_project(tmp_path / "project", GOOD_SITE)
+    out = tmp_path / "public"
+    out.mkdir()
+    assert build(root, "--out", str(out), monkeypatch=monkeypatch, capsys=capsys)[0] == 0
+    assert (out / ".nojekyll").read_bytes().startswith(b"Built by bitext")
+    (out / "stale.html").write_text("gone next build")
+    assert build(root, "--out", str(out), monkeypatch=monkeypatch, capsys=capsys)[0] == 0
+    assert not (out / "stale.html").exists()
+    (out / ".nojekyll").write_bytes(b"")  # as every build wrote it before the mark
+    assert build(root, "--out", str(out), monkeypatch=monkeypatch, capsys=capsys)[0] == 0
+    assert (out / ".nojekyll").read_bytes().startswith(b"Built by bitext")
+
+
 def test_stale_files_of_deleted_entries_disappear(tmp_path, monkeypatch, capsys):
     root = new_project(tmp_path / "project", {
         **GOOD_SITE, "content/gone/en.md": "---\ntitle: Gone\n---\n\nSoon deleted.\n",
