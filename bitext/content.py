@@ -20,6 +20,7 @@ from . import answers, frontmatter
 from .errors import Diagnostics
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_LANGUAGES = 12  # the stylesheet's language slots (static/assets/site.css, data-l 0–11)
 # Editors leave these beside the files being edited (vim, emacs, JetBrains, macOS, …).
 _TEMP_RE = re.compile(r"(^\.|~$|^#.*#$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
 
@@ -173,6 +174,10 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
     if not files:
         diags.error(folder, None, "entry has no language file",
                     hint="add one Markdown file per language, such as en.md and zh.md")
+        return None
+    if len(files) > MAX_LANGUAGES:
+        diags.error(folder, None, f"entry has {len(files)} languages; a reading page shows at "
+                    f"most {MAX_LANGUAGES}", hint="publish the others as an entry of their own")
         return None
     return EntrySource(folder.name, folder, tuple(sorted(files.items())), tuple(assets))
 

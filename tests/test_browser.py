@@ -463,3 +463,23 @@ def test_pages_have_no_axe_violations(open_page, path, width, scheme):
     problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:4])
                 for v in result["violations"]]
     assert not problems
+
+
+TWELVE = ["en", "zh", "ja", "fr", "de", "es", "it", "ko", "pt", "ru", "nl", "sv"]  # MAX_LANGUAGES
+
+
+def test_every_one_of_twelve_languages_can_be_read_alone_and_in_the_pair(browser, tmp_path):
+    site = build_site(tmp_path, {f"content/babel/{lang}.md": entry(
+        f"Title {lang}", f"Paragraph in {lang}.", **({"original": "true"} if k == 0 else {}))
+        for k, lang in enumerate(TWELVE)})
+    with serve(site) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        for lang in TWELVE:
+            page.goto(f"{url}/babel/?mode=single&lang={lang}")
+            assert shown_langs(page) == [lang]
+        page.goto(f"{url}/babel/?mode=side-by-side&pair=en,{TWELVE[-1]}")
+        assert shown_langs(page) == ["en", TWELVE[-1]]
+        page.goto(f"{url}/babel/?mode=side-by-side&pair={TWELVE[-1]},{TWELVE[-2]}")
+        assert_side_by_side(page, TWELVE[-1], TWELVE[-2], seg="s1")
+        context.close()
