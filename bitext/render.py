@@ -21,7 +21,7 @@ import yaml
 from markupsafe import Markup
 
 from . import answers, frontmatter
-from .assemble import ArticlePage, ListPage, SiteModel
+from .assemble import ArticlePage, ListPage, SiteModel, text_direction
 from .config import SiteConfig
 from .content import decode
 from .errors import Diagnostics
@@ -86,6 +86,7 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
         keep_trailing_newline=True,
     )
     env.filters["long_date"] = long_date
+    env.filters["dir_attr"] = dir_attr
     strings = _load_strings(config.templates_dir / STRINGS_FILE, diags)
     try:
         inline_js = (config.templates_dir / INLINE_SCRIPT).read_text(encoding="utf-8").strip()
@@ -181,6 +182,13 @@ def ui_table(strings: Mapping[str, Mapping[str, str]], lang: str) -> dict[str, s
     table.update(strings.get(base, {}))
     table.update(strings.get(lang, {}))
     return table
+
+
+def dir_attr(lang: str, around: str = "ltr") -> Markup:
+    """` dir="rtl"` (or "ltr") where text in `lang` runs against the text `around` it: an
+    Arabic title in an English list, an English byline in a Hebrew column."""
+    direction = text_direction(lang)
+    return Markup(f' dir="{direction}"') if direction != around else Markup("")
 
 
 def long_date(iso: str | None, lang: str) -> str:

@@ -483,3 +483,34 @@ def test_every_one_of_twelve_languages_can_be_read_alone_and_in_the_pair(browser
         page.goto(f"{url}/babel/?mode=side-by-side&pair={TWELVE[-1]},{TWELVE[-2]}")
         assert_side_by_side(page, TWELVE[-1], TWELVE[-2], seg="s1")
         context.close()
+
+
+def test_wide_tables_scroll_and_long_titles_wrap_on_a_phone(browser, tmp_path):
+    """A table wider than a phone scrolls inside its own box, its words whole (not one letter
+    per line); a title made of one long word wraps instead of widening the list page."""
+    title = "Supercalifragilisticexpialidociousantidisestablishmentarianism"
+    header = "| " + " | ".join(f"column{k}" for k in range(8)) + " |"
+    table = "\n".join([header, "|" + "-|" * 8, "| " + " | ".join("cell" for _ in range(8)) + " |"])
+    site = build_site(tmp_path, {
+        "content/wide/en.md": entry(title, f"Before.\n\n{table}\n\nAfter.",
+                                    original="true", date="2026-01-01"),
+        "content/wide/zh.md": entry("宽表", f"之前。\n\n{table}\n\n之后。"),
+    })
+    with serve(site) as url:
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        page = context.new_page()
+        for path in ("/wide/?mode=single&lang=en", "/wide/?mode=side-by-side", "/"):
+            page.goto(url + path)
+            assert page.evaluate("document.scrollingElement.scrollWidth") <= 360, path
+        page.goto(url + "/wide/?mode=side-by-side")
+        # Line boxes of each header's text: more than one means its word was broken.
+        boxes = page.eval_on_selector_all(".doc table", """tables => tables
+            .filter(t => t.checkVisibility()).map(t => ({scroll: t.scrollWidth > t.clientWidth,
+              lines: [...t.querySelectorAll('th')].map(th => {
+                const range = document.createRange(); range.selectNodeContents(th);
+                return range.getClientRects().length; })}))""")
+        assert len(boxes) == 2
+        for box in boxes:
+            assert box["scroll"], "the table scrolls in its own box"
+            assert max(box["lines"]) <= 1, "each header word on one line"
+        context.close()

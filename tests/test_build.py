@@ -371,3 +371,29 @@ def test_heading_levels_are_ranked_from_h2_under_the_page_title(project, run):
     check = run(root, "check", "--format", "json")
     segments = json.loads(check.stdout)["entries"][0]["segments"]
     assert all(len(blocks) == 1 for s in segments for blocks in s["blocks"].values())
+
+
+def test_text_against_the_direction_around_it_carries_its_own(project, run):
+    """Right-to-left titles in left-to-right lists, and the English interface's words inside a
+    Hebrew column, each run in their own direction (else `1 min read` shows as `min read 1`)."""
+    root = project({
+        "content/post/en.md": entry("Post", "First.\n\nAdded in English.", original="true",
+                                    date="2026-01-02", author="A", related="[other]"),
+        "content/post/he.md": entry("עברית ו-English", "ראשון.", translator="מתרגם"),
+        "content/other/en.md": entry("Other", "Text.", date="2026-01-01"),
+    })
+    assert run(root, "build", "--no-search").returncode == 0
+    page = (root / "site/post/index.html").read_text()
+    hebrew = re.findall(r'<(?:p|div) class="cell[^"]*" lang="he" dir="rtl".*?</(?:p|div)>', page,
+                        re.S)
+    assert hebrew and all(
+        len(re.findall(r'<span[^>]* lang="en"', cell))
+        == len(re.findall(r'<span[^>]* lang="en" dir="ltr"', cell)) for cell in hebrew)
+    assert any('data-i18n="reading_time"' in cell for cell in hebrew)
+    english = re.findall(r'<(?:p|div) class="cell[^"]*" lang="en".*?</(?:p|div)>', page, re.S)
+    assert english and not any(' dir="' in cell for cell in english)
+    index = (root / "site/index.html").read_text()
+    assert '<span lang="he" dir="rtl">עברית ו-English</span>' in index
+    assert '<span lang="en">Post</span>' in index
+    other = (root / "site/other/index.html").read_text()
+    assert '<span class="t" lang="he" dir="rtl">עברית ו-English</span>' in other  # previous
