@@ -178,7 +178,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
     blocks: list[Block] = []
     footnotes = ""
     pin: str | None = None
-    for group in _top_level_groups(tokens):
+    for group in _wrapped(_top_level_groups(tokens)):
         head = group[0]
         if head.type == "footnote_block_open":
             footnotes = md.renderer.render(group, md.options, env)
@@ -190,9 +190,64 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
             if match:
                 pin = match.group("name") or ""
             continue  # a comment renders nothing, so it is no block
-        blocks.append(_make_block(md, group, env, len(blocks), body_line, pin))
+        block = _make_block(md, group, env, len(blocks), body_line, pin)
+        if block is None:
+            continue  # raw HTML the sanitizer emptied (a lone <iframe>, <script>): no row
+        blocks.append(block)
         pin = None
     return Document(tuple(blocks), footnotes)
+
+
+# Raw HTML elements a writer opens in one block and closes in a later one, with Markdown
+# between them (`<details>`, a blank line, paragraphs, a blank line, `</details>`).
+_WRAPPERS = {"details", "div", "section", "figure", "blockquote", "dl", "ol", "ul", "table"}
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+_COMMENTS_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def _wrapped(groups: list[list[Token]]) -> list[list[Token]]:
+    """Join a raw HTML block that leaves a wrapper open with the blocks up to the one that
+    closes it: one block, sanitized as a whole (else `<details>` closes empty at once and its
+    content shows as rows of its own). A wrapper never closed joins nothing."""
+    closing = _closings(groups)
+    joined: list[list[Token]] = []
+    k = 0
+    while k < len(groups):
+        end = closing.get(k, k)
+        joined.append([token for group in groups[k:end + 1] for token in group])
+        k = end + 1
+    return joined
+
+
+def _closings(groups: list[list[Token]]) -> dict[int, int]:
+    """For each raw HTML group that opens wrappers, the group where they are all closed.
+
+    One pass with a stack of open groups and the depth before each: their depths increase up
+    the stack, so a group that lowers the depth closes the top ones (linear, however many
+    wrappers are left open).
+    """
+    closing: dict[int, int] = {}
+    opened: list[tuple[int, int]] = []
+    depth = 0
+    for k, group in enumerate(groups):
+        if group[0].type != "html_block":
+            continue
+        before = depth
+        depth += _wrapper_balance(group[0].content)
+        while opened and opened[-1][1] >= depth:
+            closing[opened.pop()[0]] = k
+        if depth > before:
+            opened.append((k, before))
+    return closing
+
+
+def _wrapper_balance(html: str) -> int:
+    """Wrapper elements opened minus closed in a piece of raw HTML."""
+    balance = 0
+    for closing, name in _TAG_RE.findall(_COMMENTS_RE.sub("", html)):
+        if name.lower() in _WRAPPERS:
+            balance += -1 if closing else 1
+    return balance
 
 
 def _rank_headings(tokens: Sequence[Token]) -> None:
@@ -222,17 +277,24 @@ def _top_level_groups(tokens: Sequence[Token]) -> list[list[Token]]:
 
 
 def _make_block(md: MarkdownIt, group: list[Token], env: dict, index: int, body_line: int,
-                pin: str | None) -> Block:
+                pin: str | None) -> Block | None:
     head = group[0]
     start, end = head.map or (0, 1)
+    end = max([end, *(t.map[1] for t in group if t.level == 0 and t.map)])  # joined groups
     html = md.renderer.render(group, md.options, env)
+    text = _plain_text(group)
     if _has_html(group):
         html = sanitize_html(html)
+    if head.type == "html_block":
+        # Raw HTML's text, as the reader sees it, is what the aligner compares.
+        text, shown = _html_text(html)
+        if not (text or shown):
+            return None
     return Block(
         index=index,
         kind=_kind(head),
         html=html,
-        text=_plain_text(group),
+        text=text,
         line=body_line + start,
         end_line=body_line + max(end - 1, start),
         level=int(head.tag[1]) if head.type == "heading_open" else 0,
@@ -296,6 +358,30 @@ def _links(group: list[Token], body_line: int) -> list[Link]:
             elif child.type == "html_inline":
                 links += [Link(url, line, image) for url, image in _html_urls(child.content)]
     return links
+
+
+class _TextParser(HTMLParser):
+    """The text of sanitized HTML, and whether it shows something without text (an image)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.shown = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.shown |= tag in ("img", "hr")
+        if tag in ("br", "p", "li", "td", "th", "dt", "dd", "div", "summary"):
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _html_text(html: str) -> tuple[str, bool]:
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split()), parser.shown
 
 
 class _UrlParser(HTMLParser):

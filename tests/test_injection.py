@@ -217,3 +217,45 @@ def test_sanitizer_drops_each_payloads_active_parts(payload):
     parser = Audit()
     parser.feed(sanitize_html(payload))
     assert parser.problems == [] and parser.inline_scripts == []
+
+
+# ---- raw HTML as blocks -----------------------------------------------------------------------
+
+def blocks(body: str, lang: str = "en"):
+    return to_document(make_markdown(lang), body, 1, lang).blocks
+
+
+def test_a_wrapper_opened_in_one_block_and_closed_later_is_one_block():
+    found = blocks("Before.\n\n<details>\n<summary>Spoiler</summary>\n\nHidden *text*.\n\n"
+                   "<div>\n\nInner.\n\n</div>\n\n</details>\n\nAfter.")
+    assert [b.text for b in found] == ["Before.", "Spoiler Hidden text. Inner.", "After."]
+    details = found[1]
+    assert (details.kind, details.line, details.end_line) == ("html", 3, 14)
+    assert re.sub(r"\s+", "", details.html) == (
+        "<details><summary>Spoiler</summary><p>Hidden<em>text</em>.</p>"
+        "<div><p>Inner.</p></div></details>")
+
+
+def test_a_wrapper_never_closed_joins_nothing():
+    found = blocks("<div>\n\nOne.\n\nTwo.")
+    assert [b.text for b in found] == ["One.", "Two."]  # the lone `<div>` shows nothing
+
+
+def test_raw_html_the_sanitizer_empties_is_no_block_and_its_pin_moves_on():
+    found = blocks("First.\n\n<!-- seg: video -->\n<iframe src=\"https://www.youtube.com/embed/x\">"
+                   "</iframe>\n\n<script>alert(1)</script>\n\nSecond.\n\n<hr>")
+    assert [(b.text, b.pin) for b in found] == [("First.", None), ("Second.", "video"),
+                                                ("", None)]  # a raw <hr> shows: it stays
+
+
+def test_raw_html_blocks_are_aligned_by_the_text_they_show():
+    assert blocks("<p>Raw <em>words</em> &amp; more</p>")[0].text == "Raw words & more"
+
+
+def test_what_the_sanitizer_leaves_is_valid_html():
+    html = sanitize_html('<img src="https://example.com/x.png"> <img alt="Kept" src="y.png"> '
+                         '<a href="javascript:alert(1)">dead</a> <a href="https://example.com">ok</a>')
+    assert '<img alt="" src="https://example.com/x.png">' in html
+    assert '<img alt="Kept" src="y.png">' in html
+    assert "<a>dead</a>" in html
+    assert '<a href="https://example.com" rel="noopener noreferrer">ok</a>' in html

@@ -78,6 +78,9 @@ STRESS = {
         ---
 
         ![](pic.png) ![A picture](pic.png "With a title") [ref link][r] [bad](javascript:alert(1))
+        <img src="https://example.com/raw.png"> <a href="javascript:alert(1)">raw bad link</a>
+
+        <iframe src="https://www.youtube.com/embed/x"></iframe>
 
         <div id="s1" class="x"><p>Raw block claiming a reserved id</p></div>
 
