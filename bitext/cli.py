@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = command("build", _cmd_build, "build the whole site into the output folder")
     _content_args(b)
-    b.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    b.add_argument("--out", type=Path, help="output folder (default: site in the project folder)")
     b.add_argument("--base-url", help="URL or path the site is served from, e.g. /repo/")
     b.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -118,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = command("serve", _cmd_serve, "build, serve with live reload, rebuild on every change")
     _content_args(s)
-    s.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    s.add_argument("--out", type=Path, help="output folder (default: site in the project folder)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=_port, default=8000,
                    help="TCP port, 1-65535, or 0 for any free one (default: 8000)")
@@ -163,18 +163,18 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 
 def _cache_options(args: argparse.Namespace) -> dict:
     """`build()`'s cache keywords from --cache-dir and --no-cache."""
-    folder = _resolve(args.cache_dir, Path.cwd()) if args.cache_dir else None
+    folder = _resolve(args.cache_dir, Path.cwd()) if args.cache_dir else None  # default: root
     return {"cache_dir": folder, "use_cache": not args.no_cache}
 
 
 def _content_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--content", type=Path, default=Path("content"),
-                   help="folder of entries (default: content)")
+    p.add_argument("--content", type=Path,
+                   help="folder of entries (default: content in the project folder)")
 
 
 def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteConfig:
-    out = getattr(args, "out", None) or Path("site")
-    config = load_config(root, _resolve(args.content, root), _resolve(out, root), diags)
+    out = _resolve(getattr(args, "out", None), root / "site")
+    config = load_config(root, _resolve(args.content, root / "content"), out, diags)
     config = replace(config, drafts=getattr(args, "drafts", False))
     base = getattr(args, "base_url", None)
     if base is not None:
@@ -185,8 +185,11 @@ def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteCon
     return config
 
 
-def _resolve(path: Path, root: Path) -> Path:
-    """Relative paths are taken from the working directory, as a shell user expects."""
+def _resolve(path: Path | None, default: Path) -> Path:
+    """A folder given on the command line, relative to the working directory as a shell user
+    expects; one not given is the project's own (`default`, below `--root`)."""
+    if path is None:
+        return default
     return path if path.is_absolute() else Path.cwd() / path
 
 
@@ -327,7 +330,7 @@ def _cmd_new(args: argparse.Namespace, root: Path) -> int:
     langs = [normalize_lang(part.strip()) for part in args.langs.split(",") if part.strip()]
     if not langs or None in langs:
         raise UsageError(f"--langs {args.langs!r} must list language tags such as en,zh")
-    folder = _resolve(args.content, root) / args.slug
+    folder = _resolve(args.content, root / "content") / args.slug
     if folder.exists():
         raise UsageError(f"{folder} already exists")
     folder.mkdir(parents=True)
@@ -362,8 +365,9 @@ def _cmd_import(args: argparse.Namespace, root: Path) -> int:
     from .importer import run_import
 
     langs = [part.strip() for part in args.langs.split(",")] if args.langs else None
-    report = run_import(args.file, args.slug, _resolve(args.content, root), langs, args.layout,
-                        args.force, punctuation=not args.keep_punctuation)
+    content = _resolve(args.content, root / "content")
+    report = run_import(args.file, args.slug, content, langs, args.layout, args.force,
+                        punctuation=not args.keep_punctuation)
     _print_diagnostics(Diagnostics(list(report.diagnostics)))
     for line in report.lines():
         print(line)

@@ -397,3 +397,22 @@ def test_text_against_the_direction_around_it_carries_its_own(project, run):
     assert '<span lang="en">Post</span>' in index
     other = (root / "site/other/index.html").read_text()
     assert '<span class="t" lang="he" dir="rtl">עברית ו-English</span>' in other  # previous
+
+
+def test_root_brings_its_own_content_and_site_unless_told_otherwise(project, tmp_path):
+    """`--root` is a whole project: its content/ and site/, whatever the working directory;
+    folders named on the command line are taken from the working directory."""
+    root = project({"content/post/en.md": entry("Theirs", "Text.")})
+    here = tmp_path / "here"
+    (here / "content/mine").mkdir(parents=True)
+    (here / "content/mine/en.md").write_text(entry("Mine", "Other text."))
+
+    def build(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--no-search",
+                               "--root", str(root), *args], cwd=here, capture_output=True,
+                              text=True, timeout=120)
+
+    assert build().returncode == 0
+    assert (root / "site/post/index.html").is_file() and not (here / "site").exists()
+    assert build("--content", "content", "--out", "out").returncode == 0
+    assert (here / "out/mine/index.html").is_file() and not (here / "out/post").exists()
