@@ -274,7 +274,8 @@ def read_version(lang: str, path: Path, diags: Diagnostics) -> Version | None:
 
 
 def decode(data: bytes, path: Path, diags: Diagnostics) -> str | None:
-    """UTF-8 text with the BOM dropped and line ends normalised; invalid bytes are located."""
+    """UTF-8 text with the BOM dropped and line ends normalised; invalid bytes and control
+    characters (what neither HTML nor XML may hold) are located."""
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         text = data[bom:].decode("utf-8")
@@ -287,7 +288,18 @@ def decode(data: bytes, path: Path, diags: Diagnostics) -> str | None:
                     col=col, hint="the file is UTF-16: re-save it as UTF-8" if utf16
                     else "re-save the file as UTF-8")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    control = frontmatter.CONTROL_RE.search(text)
+    if control:
+        before = text[:control.start()]
+        utf16 = text.count("\0") > len(text) // 4  # every other byte of ASCII text
+        diags.error(path, before.count("\n") + 1,
+                    f"control character U+{ord(control[0]):04X} in the text",
+                    col=control.start() - before.rfind("\n"),
+                    hint="the file looks like UTF-16: re-save it as UTF-8" if utf16
+                    else "remove it: pages and feeds cannot hold it")
+        return None
+    return text
 
 
 def parse_version(lang: str, path: Path, text: str, diags: Diagnostics) -> Version | None:

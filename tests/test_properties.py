@@ -92,7 +92,11 @@ def encoded(draw, text: str, clean: bool = False) -> bytes:
 VALID_FIELDS = ["date: 2026-05-07", "author: Jane", "tags: [ai, 人工智能]", "draft: false",
                 "summary: 'A: summary'", "mode: interleaved", "source: https://example.com",
                 "translator: [A, B]", "edition: '1.10'"]
-VALID_MARKDOWN = [m for m in MARKDOWN if "../" not in m and "(/x)" not in m]
+VALID_MARKDOWN = [m for m in MARKDOWN if "../" not in m and "(/x)" not in m and m != "\x00"]
+# What a text file may hold: control characters other than tab and newline are errors.
+TEXT_CHARS = st.one_of(st.characters(blacklist_categories=["Cs", "Cc"],
+                                     blacklist_characters="\ufffe\uffff"),
+                       st.sampled_from("\t\n"))
 
 
 @st.composite
@@ -101,7 +105,7 @@ def valid_entry(draw) -> str:
     title = draw(st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1,
                          max_size=20).filter(str.strip))
     body = "\n\n".join(draw(st.lists(st.one_of(st.sampled_from(VALID_MARKDOWN),
-                                                st.text(max_size=40)), max_size=6)))
+                                                st.text(TEXT_CHARS, max_size=40)), max_size=6)))
     quoted = title.replace("'", "''")
     return "\n".join(["---", f"title: '{quoted}'", *fields, "---", "", body, ""])
 
