@@ -165,10 +165,18 @@ def text_direction(lang: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a site has few tags, each on many entries
 def tag_slug(name: str) -> str:
-    """A URL-safe tag folder; keeps CJK letters so 人工智能 stays readable."""
+    """A URL-safe tag folder; keeps CJK letters so 人工智能 stays readable.
+
+    `+` and `#` after a letter are words (C++ → c-plus-plus, C# → c-sharp): else they would
+    vanish and the two tags share one page with C.
+    """
     text = unicodedata.normalize("NFKC", name).casefold()
+    text = _SIGN_RE.sub(lambda m: "-plus-" * len(m[0]) if m[0][0] == "+" else "-sharp-", text)
     text = re.sub(r"[^\w]+", "-", text).strip("-")
     return text or "tag"
+
+
+_SIGN_RE = re.compile(r"(?<=\w)(?:\++|#)")
 
 
 def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnostics) -> SiteModel:
@@ -183,7 +191,7 @@ def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnosti
         newer = links[published[i - 1].entry.slug] if i > 0 else None
         older = links[published[i + 1].entry.slug] if i + 1 < len(published) else None
         articles.append(_article(item, config, languages, labels, links, older, newer, diags))
-    tags = _tags(published, links)
+    tags = _tags(published, links, diags)
     lists = [ListPage("index", url(config, ""), PurePosixPath("index.html"),
                       tuple(links[p.entry.slug] for p in published))]
     for tag, members in tags:
@@ -208,7 +216,9 @@ def _newest_first(item: ParsedEntry) -> tuple:
 
 def _entry_link(item: ParsedEntry, config: SiteConfig) -> EntryLink:
     entry = item.entry
-    tags = tuple(TagLink(t, tag_slug(t), url(config, f"tags/{tag_slug(t)}/")) for t in entry.tags)
+    slugs = {tag_slug(t): t for t in reversed(entry.tags)}  # `[AI, ai]` is one tag, the first
+    tags = tuple(TagLink(name, slug, url(config, f"tags/{slug}/"))
+                 for slug, name in reversed(slugs.items()))
     return EntryLink(
         slug=entry.slug,
         url=url(config, f"{entry.slug}/"),
@@ -289,16 +299,31 @@ def reading_minutes(lang: str, text: str) -> int:
     return max(1, round(cjk / rate + words / WORDS_PER_MINUTE))
 
 
-def _tags(published: Sequence[ParsedEntry],
-          links: Mapping[str, EntryLink]) -> list[tuple[TagLink, list[EntryLink]]]:
-    """Tags by slug (so `AI` and `ai` share a page), in name order, entries newest first."""
+def _tags(published: Sequence[ParsedEntry], links: Mapping[str, EntryLink],
+          diags: Diagnostics) -> list[tuple[TagLink, list[EntryLink]]]:
+    """Tags by slug (so `AI` and `ai` share a page), in name order, entries newest first.
+
+    Tags that differ beyond case and width but still share a slug (`C` and `C.`) share its
+    page too; the writer is warned where the second spelling is written.
+    """
     by_slug: dict[str, tuple[TagLink, list[EntryLink]]] = {}
     for item in published:
         link = links[item.entry.slug]
         for tag in link.tags:
-            by_slug.setdefault(tag.slug, (tag, []))[1].append(link)
+            first = by_slug.setdefault(tag.slug, (tag, []))
+            first[1].append(link)
+            if _tag_key(tag.name) != _tag_key(first[0].name):
+                where = next((v for v in item.entry.versions if "tags" in v.lines), None)
+                diags.warning(where.path if where else item.entry.path,
+                              where.lines["tags"] if where else None,
+                              f"tags `{first[0].name}` and `{tag.name}` share the page "
+                              f"tags/{tag.slug}/", hint="spell them alike, or apart")
     return [by_slug[slug]
             for slug in sorted(by_slug, key=lambda s: (by_slug[s][0].name.casefold(), s))]
+
+
+def _tag_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _check_collisions(articles: Sequence[ArticlePage], lists: Sequence[ListPage],

@@ -416,3 +416,21 @@ def test_root_brings_its_own_content_and_site_unless_told_otherwise(project, tmp
     assert (root / "site/post/index.html").is_file() and not (here / "site").exists()
     assert build("--content", "content", "--out", "out").returncode == 0
     assert (here / "out/mine/index.html").is_file() and not (here / "out/post").exists()
+
+
+def test_tags_keep_their_signs_and_a_repeated_tag_counts_once(project, run):
+    root = project({
+        "content/cpp/en.md": entry("Templates", "Text.", tags='[C++, "?"]', date="2026-01-03"),
+        "content/cs/en.md": entry("Delegates", "Text.", tags='[C#, "%"]', date="2026-01-02"),
+        "content/c/en.md": entry("Pointers", "Text.", tags="[c, C, AI, ai]", date="2026-01-01"),
+    })
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0, result.stderr
+    tags = root / "site/tags"
+    assert sorted(p.name for p in tags.iterdir()) == ["ai", "c", "c-plus-plus", "c-sharp", "tag"]
+    assert "Templates" in (tags / "c-plus-plus/index.html").read_text()
+    assert "Templates" not in (tags / "c-sharp/index.html").read_text()
+    assert (tags / "c/index.html").read_text().count('class="card"') == 1
+    assert (root / "site/c/index.html").read_text().count('href="/tags/c/"') == 1
+    # Different spellings that still share a page are the writer's to know about.
+    assert "content/cs/en.md:3: warning: tags `?` and `%` share the page tags/tag/" in result.stderr
