@@ -225,7 +225,8 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _stamp(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # RFC 3339 wants four digits of year; strftime's %Y gives `1` for the year 1 on glibc.
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%SZ")
 
 
 def _feed_id(config: SiteConfig, path: str) -> str:

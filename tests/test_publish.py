@@ -207,6 +207,14 @@ def test_a_path_only_base_url_gives_relative_feeds_and_no_sitemap(tmp_path):
     assert "og:url" not in page.meta
 
 
+def test_dates_of_the_first_centuries_keep_four_digits_in_the_feed(tmp_path):
+    files = {"content/old/en.md": entry("Old", "Text.", date="0001-01-01")}
+    assert build(tmp_path, files, "--base-url", BASE).returncode == 0
+    feed = atom(tmp_path / "site/feed.xml")
+    assert feed.find(f"{ATOM}entry").findtext(f"{ATOM}published") == "0001-01-01T00:00:00Z"
+    assert feed.findtext(f"{ATOM}updated") == "0001-01-01T00:00:00Z"
+
+
 # -- per-page metadata -----------------------------------------------------------------------
 
 def test_article_head_has_canonical_open_graph_and_twitter_card(site):
