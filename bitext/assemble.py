@@ -239,13 +239,14 @@ def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
     rows = tuple(_row(seg, item, cols) for seg in item.segments)
     langs = tuple(_lang_info(item, lang, cols[lang], labels) for lang in entry.langs)
     related = []
-    for slug in entry.related:
-        if slug in links:
+    for slug in dict.fromkeys(entry.related):  # each once
+        if slug in links and slug != entry.slug:
             related.append(links[slug])
-        else:
-            version = next(v for v in entry.versions if "related" in v.meta)
-            diags.warning(version.path, version.lines.get("related"),
-                          f"related entry `{slug}` does not exist or is not published")
+            continue
+        version = next(v for v in entry.versions if "related" in v.meta)
+        diags.warning(version.path, version.lines.get("related"),
+                      f"`{slug}` is this entry itself" if slug == entry.slug else
+                      f"related entry `{slug}` does not exist or is not published")
     return ArticlePage(
         url=links[entry.slug].url,
         output=PurePosixPath(entry.slug, "index.html"),

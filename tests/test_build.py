@@ -434,3 +434,17 @@ def test_tags_keep_their_signs_and_a_repeated_tag_counts_once(project, run):
     assert (root / "site/c/index.html").read_text().count('href="/tags/c/"') == 1
     # Different spellings that still share a page are the writer's to know about.
     assert "content/cs/en.md:3: warning: tags `?` and `%` share the page tags/tag/" in result.stderr
+
+
+def test_related_links_name_other_entries_once(project, run):
+    root = project({
+        "content/a/en.md": entry("Alpha", "Text.", related="[a, b, b, gone]", date="2026-01-02"),
+        "content/b/en.md": entry("Beta", "Text.", date="2026-01-01"),
+    })
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0, result.stderr
+    assert "content/a/en.md:3: warning: `a` is this entry itself" in result.stderr
+    assert "content/a/en.md:3: warning: related entry `gone` does not exist" in result.stderr
+    related = re.search(r'class="related".*?</ul>', (root / "site/a/index.html").read_text(),
+                        re.S)[0]
+    assert related.count('href="/b/"') == 1 and 'href="/a/"' not in related
