@@ -170,6 +170,10 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
         if top and path.suffix.lower() in (".md", ".markdown"):
             _add_language_file(path, files, diags)
         else:
+            if path.suffix.lower() in (".md", ".markdown"):
+                diags.warning(path, None, "Markdown in a subfolder is published as a file as "
+                              "it is, not as a page", hint="language files sit in the entry "
+                              "folder itself, such as post/en.md")
             assets.append(path)
     if not files:
         diags.error(folder, None, "entry has no language file",

@@ -448,3 +448,13 @@ def test_related_links_name_other_entries_once(project, run):
     related = re.search(r'class="related".*?</ul>', (root / "site/a/index.html").read_text(),
                         re.S)[0]
     assert related.count('href="/b/"') == 1 and 'href="/a/"' not in related
+
+
+def test_markdown_in_a_subfolder_is_an_asset_and_the_writer_is_told(project, run):
+    root = project({"content/post/en.md": entry("Post", "Text."),
+                    "content/post/notes/en.md": "# Draft notes\n"})
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0
+    assert "content/post/notes/en.md: warning: Markdown in a subfolder is published as a file" \
+        in result.stderr
+    assert (root / "site/post/notes/en.md").read_text() == "# Draft notes\n"
