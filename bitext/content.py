@@ -90,9 +90,9 @@ def normalize_lang(name: str) -> str | None:
     """
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", name):
         return None
-    if not answers.registered(name):
-        return None
     language = name.split("-")[0].lower()
+    if _special(language) or not answers.registered(name):
+        return None
     parts = name.split("-")
     out = [language]
     for part in parts[1:]:
@@ -103,6 +103,13 @@ def normalize_lang(name: str) -> str | None:
         else:
             out.append(part.lower())
     return "-".join(out)
+
+
+def _special(language: str) -> bool:
+    """ISO 639's codes for no particular language: undetermined, several, none, uncoded, and
+    the private-use range qaa–qtz. A column needs a language readers and scripts know."""
+    return language in ("und", "mul", "zxx", "mis") or (len(language) == 3
+                                                        and "qaa" <= language <= "qtz")
 
 
 def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
@@ -189,7 +196,9 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
 def _add_language_file(path: Path, files: dict[str, Path], diags: Diagnostics) -> None:
     lang = normalize_lang(path.stem) if path.suffix == ".md" else None
     if lang is None:
-        diags.error(path, None, f"`{path.name}` is not named after a language",
+        special = _special(path.stem.split("-")[0].lower())
+        diags.error(path, None, f"`{path.name}` is not named after a language" +
+                    (": the code stands for no particular language" if special else ""),
                     hint="name each file <lang>.md with a BCP 47 tag such as en.md, zh.md, "
                     "zh-Hant.md, ja.md")
     elif lang in files:
