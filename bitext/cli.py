@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .config import SiteConfig, load_config, normalize_base_url
-from .content import SLUG_RE, normalize_lang
+from .content import MAX_LANGUAGES, SLUG_RE, normalize_lang
 from .errors import Diagnostics, SiteError, UsageError
 from .pipeline import BuildReport, block_count_warnings, build, load_entries, recall_answers
 
@@ -324,12 +324,21 @@ def _check_json(report: BuildReport, diags: Diagnostics) -> dict:
 
 
 def _cmd_new(args: argparse.Namespace, root: Path) -> int:
+    from .assemble import RESERVED_SLUGS
+
     if not SLUG_RE.match(args.slug):
         raise UsageError(f"invalid slug {args.slug!r}: use lowercase ASCII letters, digits and "
                          "hyphens")
+    if args.slug in RESERVED_SLUGS:
+        raise UsageError(f"the slug {args.slug!r} is reserved for the site's own pages")
     langs = [normalize_lang(part.strip()) for part in args.langs.split(",") if part.strip()]
     if not langs or None in langs:
         raise UsageError(f"--langs {args.langs!r} must list language tags such as en,zh")
+    twice = next((lang for k, lang in enumerate(langs) if lang in langs[:k]), None)
+    if twice or len(langs) > MAX_LANGUAGES:
+        raise UsageError(f"--langs names `{twice}` twice" if twice else
+                         f"--langs names {len(langs)} languages; a page shows at most "
+                         f"{MAX_LANGUAGES}")
     folder = _resolve(args.content, root / "content") / args.slug
     if folder.exists():
         raise UsageError(f"{folder} already exists")

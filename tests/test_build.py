@@ -245,10 +245,16 @@ def test_new_scaffolds_an_entry_that_builds(project, run):
     assert run(root, "check").returncode == 0, run(root, "check").stderr
 
 
-def test_new_refuses_an_invalid_slug_with_usage_status(project, run):
+@pytest.mark.parametrize("args, message", [
+    (["My Essay"], "invalid slug"), (["tags"], "reserved for the site's own pages"),
+    (["essay", "--langs", "en,zh,EN"], "--langs names `en` twice"),
+    (["essay", "--langs", ",".join(["en", "zh", "ja", "fr", "de", "es", "it", "ko", "pt", "ru",
+                                     "nl", "sv", "fi"])], "a page shows at most 12")])
+def test_new_refuses_what_the_build_would_refuse_with_usage_status(project, run, args, message):
     root = project({})
-    result = run(root, "new", "My Essay")
-    assert result.returncode == 2 and "invalid slug" in result.stderr
+    result = run(root, "new", *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert not any((root / "content").iterdir())
 
 
 def test_failed_build_keeps_previous_site(project, run):
