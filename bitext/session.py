@@ -217,6 +217,8 @@ class _Run:
             _Render(self, job, summaries, model).go(report)
         else:  # nothing renders, but one broken file must not hide another's bad links
             self._check_unrendered_links(job, summaries)
+            if not self.write:  # nor `check` the entries that read well
+                report.parsed = self._readable(job, summaries)
 
     def _check_unrendered_links(self, job: workers.Job,
                                 summaries: dict[str, workers.EntrySummary]) -> None:
@@ -228,6 +230,13 @@ class _Run:
                 summary = summaries[slug] = replace(summaries[slug], links=record.links)
                 self.index.entries[slug] = summary
                 check_links(summary, self.config, self.diags)
+
+    def _readable(self, job: workers.Job,
+                  summaries: dict[str, workers.EntrySummary]) -> list:
+        """Every entry that read well, parsed (from the cache where it can), in discovery order."""
+        items = [(s.light, s.key, ("parsed",)) for s in summaries.values() if s.light is not None]
+        records = dict(workers.run(job, "parsed", items, self.session.workers))
+        return [records[slug].parsed for slug in summaries if records.get(slug) is not None]
 
     def _summaries(self, job: workers.Job,
                    sources: list[EntrySource]) -> dict[str, workers.EntrySummary]:

@@ -175,6 +175,18 @@ def test_check_json_lists_segments_with_blocks_and_confidence(project, run):
     assert all(0 <= s["confidence"] <= 1 for s in post["segments"])
 
 
+def test_check_still_reports_the_entries_that_read_well_beside_a_broken_one(project, run):
+    root = project({**two_language_site(),
+                    "content/broken/en.md": "---\ntitle: [unclosed\n---\n\nText.\n"})
+    result = run(root, "check", "--format", "json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["errors"] == 1 and data["diagnostics"][0]["path"].endswith("broken/en.md")
+    assert "first-post" in [e["slug"] for e in data["entries"]]
+    text = run(root, "check")
+    assert re.search(r"[1-9]\d* entries checked: 1 error", text.stderr), text.stderr
+
+
 def test_a_reader_that_stops_early_gets_no_traceback(project, tmp_path):
     """`check --format json | head -1`: the pipe closes while the report is written."""
     paragraphs = "\n\n".join(f"Paragraph {i}." for i in range(3000))
