@@ -164,6 +164,8 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 def _cache_options(args: argparse.Namespace) -> dict:
     """`build()`'s cache keywords from --cache-dir and --no-cache."""
     folder = _resolve(args.cache_dir, Path.cwd()) if args.cache_dir else None  # default: root
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UsageError(f"--cache-dir {args.cache_dir} is a file, not a folder")
     return {"cache_dir": folder, "use_cache": not args.no_cache}
 
 

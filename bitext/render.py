@@ -161,9 +161,19 @@ def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] |
     return strings if len(strings) == len(fields) and "en" in strings else None
 
 
+# The pages every site renders; the other templates are theirs to include or not.
+PAGE_TEMPLATES = ("article.html", "list.html", "404.html")
+
+
 def _check_templates(env: jinja2.Environment, config: SiteConfig, diags: Diagnostics) -> None:
-    """Compile every template up front, so a syntax error is reported once, at its line."""
-    for name in sorted(env.list_templates(extensions=["html", "xml", "txt"])):
+    """Compile every template up front, so a syntax error is reported once, at its line; a
+    missing page template is reported once too, not once per page."""
+    names = sorted(env.list_templates(extensions=["html", "xml", "txt"]))
+    for name in PAGE_TEMPLATES:
+        if name not in names:
+            diags.error(config.templates_dir / name, None, "missing template",
+                        hint="every theme has " + ", ".join(PAGE_TEMPLATES))
+    for name in names:
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -476,3 +477,21 @@ def test_markdown_in_a_subfolder_is_an_asset_and_the_writer_is_told(project, run
     assert "content/post/notes/en.md: warning: Markdown in a subfolder is published as a file" \
         in result.stderr
     assert (root / "site/post/notes/en.md").read_text() == "# Draft notes\n"
+
+
+def test_a_theme_missing_a_page_template_is_one_located_error(project, run):
+    root = project({f"content/p{k}/en.md": entry(f"P{k}", "Text.") for k in range(3)})
+    (root / "templates/article.html").unlink()
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [f"templates{os.sep}article.html: error: missing template (every theme has "
+                      "article.html, list.html, 404.html)"], result.stderr
+
+
+def test_a_cache_folder_that_is_a_file_is_a_usage_error(project, run, tmp_path):
+    root = project({"content/p/en.md": entry("P", "Text.")})
+    (tmp_path / "afile").write_text("mine")
+    result = run(root, "build", "--cache-dir", str(tmp_path / "afile"))
+    assert result.returncode == 2 and "is a file, not a folder" in result.stderr
+    assert (tmp_path / "afile").read_text() == "mine"
