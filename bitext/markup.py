@@ -183,7 +183,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
         if head.type == "footnote_block_open":
             footnotes = md.renderer.render(group, md.options, env)
             if _has_html(group):  # raw HTML in a footnote goes through the sanitizer too
-                footnotes = sanitize_html(footnotes)
+                footnotes = sanitize_html(footnotes, env["docId"], footnotes=True)
             continue
         if head.type == "html_block" and COMMENT_RE.match(head.content):
             match = PIN_RE.match(head.content.strip())
@@ -284,7 +284,8 @@ def _make_block(md: MarkdownIt, group: list[Token], env: dict, index: int, body_
     html = md.renderer.render(group, md.options, env)
     text = _plain_text(group)
     if _has_html(group):
-        html = sanitize_html(html)
+        made = {str(t.attrs["id"]) for t in group if t.type == "heading_open" and "id" in t.attrs}
+        html = sanitize_html(html, env["docId"], made)
     if head.type == "html_block":
         # Raw HTML's text, as the reader sees it, is what the aligner compares.
         text, shown = _html_text(html)

@@ -259,3 +259,14 @@ def test_what_the_sanitizer_leaves_is_valid_html():
     assert '<img alt="Kept" src="y.png">' in html
     assert "<a>dead</a>" in html
     assert '<a href="https://example.com" rel="noopener noreferrer">ok</a>' in html
+
+
+def test_ids_written_in_raw_html_never_clash_with_the_ones_made_for_the_page():
+    md = make_markdown("en")
+    doc = to_document(md, '## Intro <em>x</em>\n\n<p id="en-intro-x">a</p>\n\n'
+                      '<p id="size-label">b</p>\n\n<span id="fn-en-1">c</span> note[^1] '
+                      '<b id="mine">m</b>\n\n[^1]: n <em id="fnref-en-1">y</em>', 1, "en")
+    html = "".join(b.html for b in doc.blocks) + doc.footnotes_html
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert sorted(ids) == ["en-intro-x", "fn-en-1", "fnref-en-1", "mine"]  # each once
+    assert 'href="#fn-en-1" id="fnref-en-1">' in html and "rel=" not in html

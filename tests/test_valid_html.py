@@ -84,6 +84,9 @@ STRESS = {
 
         <div id="s1" class="x"><p>Raw block claiming a reserved id</p></div>
 
+        <p id="en-same-heading">Raw ids like a heading's, <span id="fn-en-1">a footnote's</span>
+        and <span id="size-label">a control's</span>.</p>
+
         <p>Unclosed <em>raw paragraph
 
         [r]: https://example.com "Reference"
