@@ -81,9 +81,12 @@ _A_TAG_RE = re.compile(r"<a\s[^>]*>")
 
 
 def _valid(html: str) -> str:
-    """What the HTML checker asks of what is left: an `alt` on every image (empty: nothing
-    describes it), and no `rel` on a link whose dangerous `href` was removed (nor on one
-    within the page, such as a footnote's, as where no raw HTML made it go through here)."""
+    """What the HTML checker and readers ask of what is left: one h1 on the page, an `alt` on
+    every image (empty: nothing describes it), and no `rel` on a link whose dangerous `href`
+    was removed (nor on one within the page, such as a footnote's, as where no raw HTML made
+    it go through here)."""
+    if "<h1" in html:  # the page title is the one h1; Markdown's own headings rank from h2
+        html = html.replace("<h1>", "<h2>").replace("<h1 ", "<h2 ").replace("</h1>", "</h2>")
     if "<img" in html:
         html = _IMG_WITHOUT_ALT_RE.sub('<img alt=""', html)
     if "<a " in html:

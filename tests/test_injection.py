@@ -258,6 +258,7 @@ def test_what_the_sanitizer_leaves_is_valid_html():
     assert '<img alt="" src="https://example.com/x.png">' in html
     assert '<img alt="Kept" src="y.png">' in html
     assert "<a>dead</a>" in html
+    assert sanitize_html('<h1 class="x">Raw title</h1>') == '<h2 class="x">Raw title</h2>'
     assert '<a href="https://example.com" rel="noopener noreferrer">ok</a>' in html
 
 
