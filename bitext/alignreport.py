@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .align import unmatched_pins
 from .assemble import ParsedEntry
-from .errors import Diagnostics, display_path
+from .errors import Diagnostics, count, display_path
 
 LOW_CONFIDENCE = 0.5
 
@@ -30,7 +30,7 @@ def alignment_report(parsed: Sequence[ParsedEntry], diags: Diagnostics) -> list[
             continue
         counts = ", ".join(f"{lang} {len(item.docs[lang].blocks)}" for lang in entry.langs)
         notes.append(Note(f"{display_path(entry.path)}: note: blocks per language: {counts}; "
-                          f"{len(item.segments)} segments aligned to {entry.original}"))
+                          f"{count(len(item.segments), 'segment')} aligned to {entry.original}"))
         _pin_warnings(item, diags)
         for seg in item.segments:
             notes.extend(_group_notes(item, seg))

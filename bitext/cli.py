@@ -15,7 +15,7 @@ from typing import TextIO
 
 from .config import SiteConfig, load_config, normalize_base_url
 from .content import MAX_LANGUAGES, SLUG_RE, normalize_lang
-from .errors import Diagnostics, SiteError, UsageError
+from .errors import Diagnostics, SiteError, UsageError, count
 from .pipeline import BuildReport, block_count_warnings, build, load_entries, recall_answers
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -255,21 +255,16 @@ def _finish(diags: Diagnostics, strict: bool, report: BuildReport | None, *,
     _print_diagnostics(Diagnostics(diags.errors) if quiet else diags)
     failed = diags.has_errors() or (strict and diags.warnings)
     if report is not None and not failed and report.published:
-        print(f"built {_count(report.entries, 'entry', 'entries')}, "
-              f"{_count(report.pages, 'page')}, {_count(report.languages, 'language')}, "
-              f"{_count(len(diags.warnings), 'warning')} in {report.seconds:.2f} s "
-              f"({_count(report.published.written, 'file')} written, "
+        print(f"built {count(report.entries, 'entry', 'entries')}, "
+              f"{count(report.pages, 'page')}, {count(report.languages, 'language')}, "
+              f"{count(len(diags.warnings), 'warning')} in {report.seconds:.2f} s "
+              f"({count(report.published.written, 'file')} written, "
               f"{report.published.unchanged} unchanged)")
     elif failed:
-        print(f"build failed: {_count(len(diags.errors), 'error')}, "
-              f"{_count(len(diags.warnings), 'warning')}; the previous site was left as it was",
+        print(f"build failed: {count(len(diags.errors), 'error')}, "
+              f"{count(len(diags.warnings), 'warning')}; the previous site was left as it was",
               file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
-
-
-def _count(n: int, one: str, many: str = "") -> str:
-    """`1 warning`, `2 warnings`."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _print_diagnostics(diags: Diagnostics) -> None:
@@ -299,8 +294,8 @@ def _cmd_check(args: argparse.Namespace, root: Path) -> int:
     for note in notes:
         print(note.text)
     failed = diags.has_errors() or (args.strict and diags.warnings)
-    print(f"{_count(len(report.parsed), 'entry', 'entries')} checked: "
-          f"{_count(len(diags.errors), 'error')}, {_count(len(diags.warnings), 'warning')}",
+    print(f"{count(len(report.parsed), 'entry', 'entries')} checked: "
+          f"{count(len(diags.errors), 'error')}, {count(len(diags.warnings), 'warning')}",
           file=sys.stderr if failed else sys.stdout)
     return EXIT_CONTENT if failed else EXIT_OK
 

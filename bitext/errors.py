@@ -104,6 +104,11 @@ class UsageError(Exception):
     """A command-line mistake (exit status 2), as opposed to a content error (exit status 1)."""
 
 
+def count(n: int, one: str, many: str = "") -> str:
+    """`1 warning`, `2 warnings`, `0 entries`."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """A path as the user would type it: relative to the working directory when possible.
 

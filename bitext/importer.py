@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .content import SLUG_RE, normalize_lang
-from .errors import Diagnostic, Diagnostics, SiteError, SourceLocation, display_path
+from .errors import Diagnostic, Diagnostics, SiteError, SourceLocation, count, display_path
 from .rawtext import (
     BYLINE_RE,
     CLOSE,
@@ -535,10 +535,11 @@ class ImportReport:
         for lang in plan.langs:
             title = plan.titles.get(lang)
             state = f"title guessed from line {title[1]}" if title else "title to fill in"
-            out.append(f"  {lang}.md: {len(plan.blocks[lang])} blocks, {state}")
+            out.append(f"  {lang}.md: {count(len(plan.blocks[lang]), 'block')}, {state}")
         for key, (value, line) in plan.fields.items():
             out.append(f"  {key}: {value} (line {line})")
-        out.append(f"  dropped {len(plan.dropped)} lines:")
+        if plan.dropped:
+            out.append(f"  dropped {count(len(plan.dropped), 'line')}:")
         seps = [d.line for d in plan.dropped if d.reason == "separator line"]
         if seps:
             out.append(f"    separator lines ({len(seps)}): {_numbers(seps)}")
