@@ -132,12 +132,14 @@ def load_config(root: Path, content_dir: Path, out_dir: Path, diags: Diagnostics
 
 
 def _per_language(value: Any) -> tuple[str | None, Any]:
-    if isinstance(value, str) and value.strip():
+    if frontmatter._is_text(value) and value.strip():
         return None, {"*": value.strip()}
     if isinstance(value, dict) and value and all(
-            isinstance(k, str) and normalize_lang(k) and isinstance(v, str)
+            isinstance(k, str) and normalize_lang(k) and frontmatter._is_text(v)
             for k, v in value.items()):
         return None, {normalize_lang(k): v.strip() for k, v in value.items()}
+    if isinstance(value, frontmatter.Scalar) and value.kind != "null":  # `title: 2026`
+        return f'is read as a {value.kind}: put it in quotes, "{value}"', None
     return "must be text, or a mapping from language to text such as {en: …, zh: …}", None
 
 
