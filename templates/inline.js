@@ -1,23 +1,26 @@
 // Before the first paint: theme, and the reading controls checked from the URL or the stored choice as the parser adds them (see reader.js).
+// URL: ?mode=…&lang=… or &pair=…; ?pair=a,b alone keeps a two-column mode; ?lang=x alone shows x in the reader's own mode (a search hit's link).
 (function () {
   var d = document.documentElement, s = {}, q = new URLSearchParams(location.search);
   d.classList.add("js");
   try { s = JSON.parse(localStorage.getItem("bitext")) || {}; } catch (e) {}
   if (s.theme === "light" || s.theme === "dark") d.dataset.theme = s.theme;
   if (/^-?[1-3]$/.test(s.size)) d.dataset.size = s.size;
-  var want = q.get("mode") ? { mode: q.get("mode"), lang: q.get("lang"), pair: (q.get("pair") || "").split(",") } : s;
+  var qm = q.get("mode"), ql = q.get("lang"), qp = q.get("pair");
   function fix() {
     var r = document.querySelector(".reader[data-langs]"), prefs = s.prefs || {}, on = {}, id, el;
     on["theme-" + (s.theme || "auto")] = true;
     if (r) {
-      var langs = r.dataset.langs.split(" "), p = want.pair || [], i = langs.indexOf(p[0]), j = langs.indexOf(p[1]), k = langs.indexOf(want.lang || p[0]);
-      if (i >= 0 && j >= 0 && i !== j) {
-        var back = p[1] + "," + p[0] === r.dataset.pair;  // the default pair reversed is "swap"
-        on["a-" + (back ? j : i)] = on["b-" + (back ? i : j)] = true;
-        on.swap = back;
-      }
-      if (want.mode === "single" && k >= 0) on["m-only-" + k] = true;
-      if (want.mode === "side-by-side" || want.mode === "interleaved") on[want.mode === "interleaved" ? "m-inter" : "m-side"] = true;
+      var langs = r.dataset.langs.split(" "), low = r.dataset.langs.toLowerCase().split(" "), own = r.dataset.pair.split(",");
+      var mode = qm || (qp ? (s.mode === "interleaved" ? s.mode : "side-by-side") : s.mode || r.dataset.mode);
+      var p = (qp ? qp.split(",") : s.pair || own).map(function (l) { return langs[low.indexOf(String(l).toLowerCase())]; });
+      var lang = langs[low.indexOf(String(ql || (qm || qp ? p[0] : s.lang)).toLowerCase())];
+      if (ql && !qm && mode !== "single" && p.indexOf(lang) < 0) p = [lang, p[0] && p[0] !== lang ? p[0] : own[own[0] === lang ? 1 : 0]];
+      var i = langs.indexOf(p[0]), j = langs.indexOf(p[1]), k = langs.indexOf(lang || p[0]);
+      if (i >= 0 && j >= 0 && i !== j) on["a-" + i] = on["b-" + j] = true;
+      on.swap = false;  // with the script, the pickers say which side is which
+      if (mode === "single" && k >= 0) on["m-only-" + k] = true;
+      if (mode === "side-by-side" || mode === "interleaved") on[mode === "interleaved" ? "m-inter" : "m-side"] = true;
     }
     for (id in on) if ((el = document.getElementById(id))) el.checked = on[id];
     document.querySelectorAll("[data-pref]").forEach(function (el) {

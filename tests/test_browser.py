@@ -211,14 +211,35 @@ def test_interleaved_puts_each_translation_under_its_paragraph(open_page):
         assert_interleaved(page, "en", "zh", seg)
 
 
-def test_swap_exchanges_the_columns(open_page):
+def test_swap_exchanges_the_columns_and_the_pickers_say_so(open_page):
     page = open_page()
     before = {c["lang"]: c["x"] for c in cells(page)}
-    page.check("#swap")
+    page.click("#swap")
     after = {c["lang"]: c["x"] for c in cells(page)}
     assert after["zh"] == before["en"] and after["en"] == before["zh"]
+    assert page.is_checked("#a-1") and page.is_checked("#b-0")  # first: zh, second: en
+    assert not page.is_checked("#swap")
     page.check("#m-inter")
     assert_interleaved(page, "zh", "en")
+    page.check("#a-2")  # first: ja, on the side that says first
+    assert_interleaved(page, "ja", "en")
+
+
+def test_swap_key_does_nothing_with_one_column(open_page):
+    page = open_page("/essay/?mode=single&lang=zh")
+    page.keyboard.press("x")
+    page.keyboard.press("s")
+    assert_side_by_side(page, "en", "zh")
+
+
+def test_url_parameters_alone_and_in_any_case_open_what_they_name(open_page):
+    page = open_page("/essay/?lang=JA")  # a search hit: ja shown, in the page's own two columns
+    assert_side_by_side(page, "ja", "en")
+    assert "mode=side-by-side" in page.url and "pair=ja,en" in page.url
+    page = open_page("/essay/?pair=ja,zh")
+    assert_side_by_side(page, "ja", "zh")
+    page = open_page("/essay/?mode=single")
+    assert shown_langs(page) == ["en"]
 
 
 def test_reader_chooses_the_pair_among_three_languages(open_page):

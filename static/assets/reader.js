@@ -48,12 +48,17 @@
     var last = { a: value("a"), b: value("b") }, now = reading(), pair = reader.dataset.pair;
     var changed = now.mode !== reader.dataset.mode ||
       (now.mode === "single" ? now.lang !== pair.split(",")[0] : now.pair.join() !== pair);
-    if (changed || /[?&]mode=/.test(location.search)) showInUrl(now);
+    if (changed || /[?&](mode|lang|pair)=/.test(location.search)) showInUrl(now);
     form.addEventListener("change", function (event) {
       var input = event.target, other = input.name === "a" ? "b" : "a";
+      var langs = reader.dataset.langs.split(" ");
       if (input.id === "more") return;
-      if ((input.name === "a" || input.name === "b") && value(other) === input.value) {
-        byId(other + "-" + reader.dataset.langs.split(" ").indexOf(last[input.name])).checked = true;
+      if (input.id === "swap") {  // with the script, a swap trades the pickers: they say what is shown
+        var a = value("a"), b = value("b");
+        input.checked = false;
+        byId("a-" + langs.indexOf(b)).checked = byId("b-" + langs.indexOf(a)).checked = true;
+      } else if ((input.name === "a" || input.name === "b") && value(other) === input.value) {
+        byId(other + "-" + langs.indexOf(last[input.name])).checked = true;
       }  // first and second never show one language: they trade places
       last = { a: value("a"), b: value("b") };
       var state = reading();
@@ -167,14 +172,25 @@
     if (help.open) help.querySelector("summary").focus();
     return true;
   }
+  function closeHelp() {
+    var help = document.querySelector(".help[open]");
+    if (help) { help.open = false; help.querySelector("summary").focus(); }
+    return !!help;
+  }
+  document.addEventListener("click", function (e) {  // a click elsewhere closes the help
+    var help = document.querySelector(".help[open]");
+    if (help && !help.contains(e.target)) help.open = false;
+  });
   var KEYS = { s: "m-side", i: "m-inter", x: "swap", m: "marks" };
   document.addEventListener("keydown", function (e) {
     var el = e.target, tag = el.tagName, key = e.key, keys = byId("keys"), more = byId("more");
     if (key === "Escape" && more && more.checked) { more.checked = false; more.focus(); return; }
+    if (key === "Escape" && closeHelp()) return;
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || (keys && !keys.checked) ||
         tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
         (tag === "INPUT" && !/^(radio|checkbox)$/.test(el.type))) return;
     var input = byId(/^[1-9]$/.test(key) ? "m-only-" + (key - 1) : KEYS[key] || "-");
+    if (key === "x" && form && value("mode") === "single") input = null;  // one column: no sides
     var done = input ? (input.click(), true)
       : key === "d" ? (setTheme(isDark() ? "light" : "dark"), true)
       : key === "+" || key === "=" || key === "-" ? setSize(size() + (key === "-" ? -1 : 1))

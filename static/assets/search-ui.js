@@ -189,17 +189,25 @@ function decode(text) {
     .replace(/&#39;/g, "'").replace(/&amp;/g, "&");
 }
 
+/** A hit's link opens its article with the hit's language shown, in the reader's own mode. */
+function showing(url, lang) {
+  if (!lang) return url;
+  const at = url.indexOf("#"), path = at < 0 ? url : url.slice(0, at);
+  return `${path}${path.includes("?") ? "&" : "?"}lang=${encodeURIComponent(lang)}` +
+    (at < 0 ? "" : url.slice(at));
+}
+
 function hit({ data, parts }) {
   const lang = data.meta.lang || "";
   const item = el("li", { class: "search-hit", lang });
   const shown = parts.slice(0, MAX_SEGMENTS).map((p) => p.part);
-  const title = el("a", { class: "search-title", href: shown[0].url });
+  const title = el("a", { class: "search-title", href: showing(shown[0].url, lang) });
   title.append(el("span", {}, data.meta.title || data.url));
   if (data.meta.label) title.append(" ", el("span", { class: "search-lang" }, data.meta.label));
   item.append(title);
   const excerpts = el("ul", { class: "search-segments" });
   for (const part of shown) {
-    const link = el("a", { href: part.url });
+    const link = el("a", { href: showing(part.url, lang) });
     link.append(excerpt(part.excerpt || ""));
     const li = el("li");
     li.append(link);

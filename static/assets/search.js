@@ -23,6 +23,7 @@
   }
 
   button.hidden = false;
+  document.querySelectorAll(".search-key").forEach(function (el) { el.hidden = false; });
   button.addEventListener("click", open);
   document.addEventListener("keydown", function (e) {
     if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
