@@ -84,6 +84,7 @@ class LangInfo:
     footnotes: str
     summary: str | None
     dir: str = "ltr"
+    edition: str | None = None  # the writer's note on this version ("partial translation", …)
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,7 @@ def _lang_info(item: ParsedEntry, lang: str, col: int, labels: Mapping[str, str]
         minutes=reading_minutes(lang, " ".join(b.text for b in doc.blocks)),
         original=lang == item.entry.original, footnotes=doc.footnotes_html,
         summary=version.meta.get("summary"), dir=text_direction(lang),
+        edition=version.meta.get("edition"),
     )
 
 

@@ -535,3 +535,28 @@ def test_wide_tables_scroll_and_long_titles_wrap_on_a_phone(browser, tmp_path):
             assert box["scroll"], "the table scrolls in its own box"
             assert max(box["lines"]) <= 1, "each header word on one line"
         context.close()
+
+
+def test_a_partial_translation_reads_on_without_rows_of_empty_boxes(browser, tmp_path):
+    def pinned(*texts: str) -> str:  # pins make the rows certain, whatever the aligner thinks
+        return "\n\n".join(f"<!-- seg{': p' + str(k) if k < 3 else ''} -->\n{text}"
+                           for k, text in enumerate(texts, 1))
+
+    site = build_site(tmp_path, {
+        "content/part/en.md": entry("Part", pinned("One.", "Two.", "Three.", "Four."),
+                                    original="true"),
+        "content/part/zh.md": entry("部分", pinned("一。", "二。"), edition="只译了前两段"),
+        "content/part/ja.md": entry("一部", pinned("一。")),
+    })
+    with serve(site) as url:
+        page = browser.new_page()
+        rows = """() => [...document.querySelectorAll('.doc > .seg[id]')]
+            .filter(s => s.checkVisibility()).map(s => s.id)"""
+        page.goto(f"{url}/part/?mode=single&lang=zh")
+        assert page.evaluate(rows) == ["s1", "s2"]
+        assert "只译了前两段" in page.locator(".byline .cell[lang=zh]").inner_text()
+        page.goto(f"{url}/part/?mode=side-by-side&pair=zh,ja")
+        assert page.evaluate(rows) == ["s1", "s2"]  # s2: Chinese beside an empty Japanese box
+        page.goto(f"{url}/part/?mode=side-by-side&pair=en,ja")
+        assert page.evaluate(rows) == ["s1", "s2", "s3", "s4"]
+        page.close()

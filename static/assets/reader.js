@@ -43,12 +43,22 @@
     });
   }
   function measureToolbar() { root.style.setProperty("--bar", form.offsetHeight + "px"); }
+  function blanks(state) {  // rows with nothing in either shown language are left out (CSS)
+    var shown = state.mode === "single" ? [state.lang] : state.pair;
+    document.querySelectorAll(".doc > .seg").forEach(function (seg) {
+      seg.classList.toggle("blank", shown.every(function (lang) {
+        var cell = seg.querySelector(':scope > .cell[lang="' + lang + '"]');
+        return !cell || cell.classList.contains("untranslated");
+      }));
+    });
+  }
 
   if (form) {
     var last = { a: value("a"), b: value("b") }, now = reading(), pair = reader.dataset.pair;
     var changed = now.mode !== reader.dataset.mode ||
       (now.mode === "single" ? now.lang !== pair.split(",")[0] : now.pair.join() !== pair);
     if (changed || /[?&](mode|lang|pair)=/.test(location.search)) showInUrl(now);
+    blanks(now);
     form.addEventListener("change", function (event) {
       var input = event.target, other = input.name === "a" ? "b" : "a";
       var langs = reader.dataset.langs.split(" ");
@@ -64,6 +74,7 @@
       var state = reading();
       save(state);
       showInUrl(state);
+      blanks(state);
       scrollers();
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
@@ -150,7 +161,8 @@
 
   // ---- keyboard shortcuts, listed in the toolbar's help; the reader can turn them off -------
   function move(step) {
-    var list = Array.prototype.slice.call(document.querySelectorAll(".doc > .seg[id]"));
+    var list = Array.prototype.filter.call(document.querySelectorAll(".doc > .seg[id]"),
+      function (seg) { return seg.offsetParent !== null; });  // rows left out are skipped
     var i = list.indexOf(document.activeElement) + step, edge = form ? form.getBoundingClientRect().bottom : 0;
     if (i === step - 1) {  // no segment has focus: start from the first one below the toolbar
       for (i = 0; i < list.length && list[i].getBoundingClientRect().top < edge; i++);
