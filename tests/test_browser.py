@@ -442,14 +442,14 @@ def test_text_size_buttons_and_keys_scale_the_text_and_are_remembered(open_page,
 
 
 def test_marks_checkbox_hides_the_alignment_marks(open_page, base_url):
-    page = open_page("/essay/?mode=single&lang=ja")
+    page = open_page("/essay/?mode=side-by-side&pair=en,ja")  # ja lacks a paragraph
     mark = '.cell[data-note="untranslated"] .mark'
     assert page.is_visible(mark)
     assert page.eval_on_selector('.cell[data-note="untranslated"]', "c => c.textContent.trim()") \
         == page.inner_text(mark)
     page.uncheck("#marks")
     assert not page.is_visible(mark)
-    page.goto(base_url + "/essay/?mode=single&lang=ja")
+    page.goto(base_url + "/essay/?mode=side-by-side&pair=en,ja")
     assert not page.is_checked("#marks") and not page.is_visible(mark)
     page.click(".help summary")
     assert "not translated" in page.inner_text("#marks-legend")
