@@ -109,7 +109,7 @@ class ArticlePage:
 
 @dataclass(frozen=True)
 class ListPage:
-    kind: str  # index | tag
+    kind: str  # index | tags | tag
     url: str
     output: PurePosixPath
     entries: tuple[EntryLink, ...]
@@ -195,6 +195,9 @@ def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnosti
     tags = _tags(published, links, diags)
     lists = [ListPage("index", url(config, ""), PurePosixPath("index.html"),
                       tuple(links[p.entry.slug] for p in published))]
+    if tags:  # every tag on one page: where the site bar's "Tags" leads
+        lists.append(ListPage("tags", url(config, "tags/"), PurePosixPath("tags", "index.html"),
+                              ()))
     for tag, members in tags:
         lists.append(ListPage("tag", tag.url, PurePosixPath("tags", tag.slug, "index.html"),
                               tuple(members), tag))

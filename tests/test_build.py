@@ -125,6 +125,9 @@ def test_site_has_tags_404_nojekyll_and_favicon(project, run):
         assert (site / path).exists(), path
     tag_page = (site / "tags/ai/index.html").read_text()
     assert "First post" in tag_page and "Older post" in tag_page
+    every_tag = (site / "tags/index.html").read_text()  # where the site bar's "Tags" leads
+    assert 'href="/tags/ai/"' in every_tag and 'href="/tags/china/"' in every_tag
+    assert '<a href="/tags/" data-i18n="tags">' in (site / "index.html").read_text()
 
 
 def test_base_url_prefixes_every_internal_link(project, run):
@@ -446,7 +449,8 @@ def test_tags_keep_their_signs_and_a_repeated_tag_counts_once(project, run):
     result = run(root, "build", "--no-search")
     assert result.returncode == 0, result.stderr
     tags = root / "site/tags"
-    assert sorted(p.name for p in tags.iterdir()) == ["ai", "c", "c-plus-plus", "c-sharp", "tag"]
+    assert sorted(p.name for p in tags.iterdir()) == [
+        "ai", "c", "c-plus-plus", "c-sharp", "index.html", "tag"]
     assert "Templates" in (tags / "c-plus-plus/index.html").read_text()
     assert "Templates" not in (tags / "c-sharp/index.html").read_text()
     assert (tags / "c/index.html").read_text().count('class="card"') == 1
