@@ -254,6 +254,11 @@ class _Run:
                 if known is not None:
                     self.previous[source.slug] = known.key
         for slug, summary, files in workers.run(job, "front", todo, self.session.workers):
+            known = old.get(slug)
+            if known is not None and known.key == summary.key and summary.links is None:
+                # Read again for new file times, same bytes: its page is not rendered again,
+                # so its links are still those its last rendering found (and warned about).
+                summary = replace(summary, links=known.links)
             found[slug] = summary
             index.files.known.update((path, (stat, key)) for path, stat, key in files)
         summaries = {source.slug: found[source.slug] for source in sources}

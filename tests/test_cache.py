@@ -463,3 +463,14 @@ def test_the_cache_may_not_live_in_or_around_the_output_or_content(project, run,
     assert result.returncode == 1
     assert "error: the cache folder may not be inside, or contain, the" in result.stderr
     assert not (root / "site").exists()
+
+
+def test_a_file_read_again_for_its_new_time_keeps_its_warnings(project, run):
+    """Same bytes, new time: its page is not rendered again, yet its missing image is still
+    reported, and `--strict` still fails as a cold build does."""
+    root = project({"content/a/en.md": entry("A", "Hello ![p](p.png).", date="2026-01-01")})
+    assert "warning: image `p.png` not found" in build(run, root)
+    (root / "content/a/en.md").touch()
+    result = run(root, "build", "--no-search", "--strict")
+    assert result.returncode == 1 and "error: image `p.png` not found" in result.stderr
+    assert "warning: image `p.png` not found" in build(run, root)
