@@ -6,6 +6,7 @@ editor writing a backup, a swap file and the file itself) becomes one `ChangeSet
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -158,11 +159,43 @@ def start_watching(config: SiteConfig, sink: Callable[[ChangeSet], None]) -> Bas
     roots = Roots.of(config)
     observer = Observer()
     handler = _Handler(roots, sink)
-    for folder in (roots.content, roots.templates, roots.static):
-        if folder.is_dir():
-            observer.schedule(handler, str(folder), recursive=True)
+    rewatch = _Rewatch(observer, handler, (roots.content, roots.templates, roots.static))
     if roots.settings.parent.is_dir():  # the file may not exist yet: watch its folder
         observer.schedule(handler, str(roots.settings.parent), recursive=False)
+    for parent in {folder.parent for folder in rewatch.folders}:
+        if parent.is_dir():
+            observer.schedule(rewatch, str(parent), recursive=False)
     observer.daemon = True
     observer.start()
     return observer
+
+
+class _Rewatch(FileSystemEventHandler):
+    """Watches a source folder, and watches it again when it is made anew (`rm -rf content`,
+    then `cp -r`): the system drops a deleted folder's watch, so edits in the new one would
+    go unseen. Scheduled on the folders' parents; a folder made later is watched from then."""
+
+    def __init__(self, observer: BaseObserver, handler: _Handler,
+                 folders: tuple[Path, ...]) -> None:
+        self.observer, self.handler, self.folders = observer, handler, folders
+        self.watches = {folder: observer.schedule(handler, str(folder), recursive=True)
+                        for folder in folders if folder.is_dir()}
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        self._again(event.src_path)
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        self._again(event.dest_path)
+
+    def _again(self, raw: str | bytes) -> None:
+        folder = Path(os.fsdecode(raw))
+        if folder not in self.folders or not folder.is_dir():
+            return
+        old = self.watches.pop(folder, None)
+        if old is not None:
+            with contextlib.suppress(KeyError):
+                self.observer.unschedule(old)
+        self.watches[folder] = self.observer.schedule(self.handler, str(folder), recursive=True)
+        change = classify(folder, self.handler.roots)  # what was made before the watch was
+        if change:
+            self.handler.sink(change)

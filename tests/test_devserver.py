@@ -178,6 +178,28 @@ def test_adding_renaming_and_deleting_entries_updates_every_list(serve):
     assert not (server.root / "site/renamed").exists()
 
 
+@pytest.mark.parametrize("folder", ["content", "templates"])
+def test_a_source_folder_deleted_and_made_again_is_still_watched(serve, folder):
+    """`rm -rf content` then `cp -r`: the system drops the old folder's watch."""
+    server = serve(hello_site())
+    source, spare = server.root / folder, server.root.parent / f"{folder}.spare"
+    shutil.copytree(source, spare)
+    shutil.rmtree(source)
+    time.sleep(0.3)
+    shutil.copytree(spare, source)
+    time.sleep(0.3)
+    if folder == "content":
+        write(source / "hello/en.md", entry("Hello", "Written after the copy.",
+                                            date="2026-01-02", original="true"))
+        expected = "Written after the copy."
+    else:
+        base = source / "base.html"
+        base.write_text(base.read_text(encoding="utf-8").replace(
+            "</head>", '<meta name="after-copy" content="yes">\n</head>'), encoding="utf-8")
+        expected = "after-copy"
+    assert wait_for(lambda: expected in server.page("/hello/")), server.log()
+
+
 def test_adding_and_deleting_a_language_file_updates_the_page(serve):
     server = serve(hello_site())
     write(server.root / "content/hello/ja.md", entry("こんにちは", "最初の段落。"))
