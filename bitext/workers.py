@@ -8,8 +8,11 @@ the Markdown parsers, the Jinja environment and the light site model are set up 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -304,8 +307,49 @@ def run(job: Job, name: str, items: Sequence, workers: int | None = None) -> Ite
         pool = context.Pool(workers, initializer=_start, initargs=(job,))
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    with pool:
+    stop = _Stop(pool)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, stop) if main else None
+    try:
         yield from pool.imap_unordered(_call, [(name, item) for item in items], chunk)
+    finally:
+        if stop.hit:  # killed workers may hold the pool's locks: its teardown could wait forever
+            threading.Thread(target=_quietly, args=(pool.terminate,), daemon=True).start()
+        else:
+            pool.terminate()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _quietly(teardown: Callable[[], object]) -> None:
+    """A teardown in the background after Ctrl-C: its pipes may be broken; nothing to say."""
+    with contextlib.suppress(Exception):
+        teardown()
+
+
+class _Stop:
+    """Ctrl-C while a pool works: kill its workers at once and raise KeyboardInterrupt, once.
+
+    Pool.terminate can deadlock with a worker blocked writing a result the parent no longer
+    reads, and a second Ctrl-C during it printed a traceback: so the workers are killed here,
+    the pool is torn down in the background, and further Ctrl-Cs are ignored.
+    """
+
+    def __init__(self, pool) -> None:
+        self.pool, self.hit = pool, False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.hit:
+            return
+        self.hit = True
+        from multiprocessing.pool import TERMINATE
+
+        # The pool's internals (there is no public way): its worker handler must not fork
+        # replacements for the workers killed here.
+        self.pool._worker_handler._state = TERMINATE
+        for process in list(self.pool._pool):
+            process.kill()
+        raise KeyboardInterrupt
 
 
 def _ready(job: Job) -> Job:
@@ -322,7 +366,18 @@ def _ready(job: Job) -> Job:
 
 def _start(job: Job) -> None:
     global _JOB
+    _die_with_parent()
     _JOB = _ready(job)
+
+
+def _die_with_parent() -> None:
+    """A worker ends when the build does, even one the pool forked after Ctrl-C had killed
+    the first ones: Linux's parent-death signal (elsewhere the pool's teardown ends them)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _call(task: tuple[str, object]) -> object:

@@ -239,3 +239,41 @@ def test_ctrl_c_mid_build_of_a_large_site_keeps_previous_site(tmp_path, run):
     assert "Traceback" not in err
     assert tree(root / "site") == before
     assert not leftovers(root)
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux's /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.02, 0.08])
+def test_a_second_ctrl_c_while_the_workers_stop_leaves_no_traceback_and_no_process(
+        tmp_path, run, pause):
+    """Twice Ctrl-C while the worker pool renders: the pool's own teardown could hang on a
+    worker blocked writing, or print a traceback; the build must end at once, alone."""
+    root = new_project(tmp_path / "project", GOOD_SITE)
+    large_site(root, 300)
+    assert run(root, "build", "--no-search").returncode == 0
+    (root / "templates/_rows.html").write_text(  # every page is rendered again, by the pool
+        (REPO / "templates/_rows.html").read_text() + "{# again #}\n")
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--no-search",
+                             "--root", str(root)], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(children(proc.pid)) < 2 and proc.poll() is None:  # the pool is at work
+        assert time.monotonic() < deadline, "the build never started its workers"
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(pause)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)  # the pipes close only when every worker is gone
+    assert proc.returncode in (0, 130) and "Traceback" not in err, err
+    assert not leftovers(root)
