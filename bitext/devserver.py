@@ -45,7 +45,7 @@ from .errors import Diagnostic, Diagnostics
 from .livebuild import LiveSite, Outcome, make_site
 from .output import check_out_dir
 from .render import OutputFile
-from .search import search_files
+from .search import SEARCH_DIR, search_files
 from .watch import ChangeSet, Debouncer, start_watching
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -246,7 +246,9 @@ def _run(site: LiveSite, first: Outcome, report: Reporter, sockets: list, host: 
 
     def done(outcome: Outcome) -> None:
         changed = status.update(outcome)
-        if outcome.ok and (outcome.written or outcome.removed):
+        shown = [path for path in (*outcome.written, *outcome.removed)
+                 if path.parts[:1] != SEARCH_DIR.parts]
+        if outcome.ok and shown:  # a fresh search index alone changes nothing on the page
             LiveReloadHandler.reload_waiters(reload_path(outcome, config.base_path))
         elif changed:  # the overlay shows or clears the errors; the page stays
             LiveReloadHandler.reload_waiters(STATUS_PATH)

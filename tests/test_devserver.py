@@ -298,6 +298,18 @@ def test_livereload_reload_follows_every_build_even_saves_a_second_apart(serve):
     assert client.reloads[5] == "/__bitext__/status" and server.status()["ok"]
 
 
+def test_a_fresh_search_index_alone_does_not_reload_the_page(serve):
+    """The index is made seconds after a save, in the background: the page reloaded twice."""
+    server = serve(hello_site())
+    client = LiveReloadClient(server)
+    indexed = server.log().count("search index")
+    write(server.root / "content/hello/en.md", entry("Hello", "Indexed later.", original="true"))
+    assert wait_for(lambda: client.reloads), server.log()
+    assert wait_for(lambda: server.log().count("search index") > indexed), server.log()
+    time.sleep(0.5)
+    assert len(client.reloads) == 1, client.reloads
+
+
 def test_editor_temp_files_and_output_do_not_trigger_builds(serve):
     server = serve(hello_site())
     folder = server.root / "content/hello"
