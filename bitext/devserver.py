@@ -41,7 +41,7 @@ from tornado.ioloop import IOLoop
 
 from .config import SiteConfig
 from .devhttp import STATUS_PATH, Status, make_app, reload_path
-from .errors import Diagnostic, Diagnostics
+from .errors import Diagnostic, Diagnostics, count
 from .livebuild import LiveSite, Outcome, make_site
 from .output import check_out_dir
 from .render import OutputFile
@@ -73,19 +73,16 @@ class Reporter:
         self.told = set(outcome.diagnostics)
         if not outcome.ok:
             errors = sum(d.severity == "error" for d in outcome.diagnostics)
-            say(f"build failed ({what}): {errors} errors; still serving the last good site",
-                err=True)
+            say(f"build failed ({what}): {count(errors, 'error')}; still serving the last good "
+                "site", err=True)
         elif what == "start":
-            say(f"built {outcome.entries} entries, {outcome.pages} pages in "
-                f"{outcome.seconds:.2f} s")
+            say(f"built {count(outcome.entries, 'entry', 'entries')}, "
+                f"{count(outcome.pages, 'page')} in {outcome.seconds:.2f} s")
         else:
             say(f"rebuilt in {outcome.seconds * 1000:.0f} ms ({what}): "
-                f"{_count(outcome.rendered, 'page')} rendered, "
-                f"{_count(len(outcome.written), 'file')} written, {len(outcome.removed)} removed")
+                f"{count(outcome.rendered, 'page')} rendered, "
+                f"{count(len(outcome.written), 'file')} written, {len(outcome.removed)} removed")
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 class Builder(threading.Thread):

@@ -177,7 +177,8 @@ class LiveSite:
         self._ok = self._extras_written = True
         return Outcome(True, tuple(diags.sorted()), written, removed,
                        rendered=len(plan.render), entries=len(plan.model.articles),
-                       pages=len(plan.outputs()), seconds=time.perf_counter() - started)
+                       pages=len(plan.outputs()) + 1,  # and the 404 page, as `build` counts
+                       seconds=time.perf_counter() - started)
 
     def _content_plan(self, change: ChangeSet | None, site_wide: bool) -> _Plan:
         diags = Diagnostics()
