@@ -46,6 +46,7 @@ class Row:
     id: str
     cells: tuple[Cell, ...]
     confidence: float
+    items: int = 0  # every cell with text is one list of this many items: they line up too
 
 
 @dataclass(frozen=True)
@@ -275,13 +276,23 @@ def _default_pair(entry: Entry, config: SiteConfig, languages: Sequence[str]) ->
 
 def _row(seg: Segment, item: ParsedEntry, cols: Mapping[str, int]) -> Row:
     original = item.entry.original
-    cells = []
+    cells, counts = [], set()
     for lang, col in cols.items():
         indices = seg.blocks.get(lang, ())
         blocks = item.docs[lang].blocks
         html = "".join(blocks[i].html for i in indices)
-        cells.append(Cell(lang, col, html, seg.note(original, lang), text_direction(lang)))
-    return Row(seg.id, tuple(cells), seg.confidence)
+        note = seg.note(original, lang)
+        cells.append(Cell(lang, col, html, note, text_direction(lang)))
+        if indices:
+            only = blocks[indices[0]]
+            counts.add(only.items if len(indices) == 1 and only.kind in _LISTS and not note
+                       else 0)
+    items = counts.pop() if len(counts) == 1 else 0
+    return Row(seg.id, tuple(cells), seg.confidence, items if 2 <= items <= MAX_ITEMS else 0)
+
+
+_LISTS = ("bullet_list", "ordered_list")
+MAX_ITEMS = 24  # list items lined up across columns (static/assets/site.css, data-items)
 
 
 def _lang_info(item: ParsedEntry, lang: str, col: int, labels: Mapping[str, str]) -> LangInfo:

@@ -560,3 +560,32 @@ def test_a_partial_translation_reads_on_without_rows_of_empty_boxes(browser, tmp
         page.goto(f"{url}/part/?mode=side-by-side&pair=en,ja")
         assert page.evaluate(rows) == ["s1", "s2", "s3", "s4"]
         page.close()
+
+
+def test_list_items_line_up_side_by_side_when_the_lists_match(browser, tmp_path):
+    """A list of as many items in each language (a row of take-aways) lines up item by item,
+    not only at its first line; elsewhere lists flow as they are."""
+    long = " ".join(["A long English item that wraps over several lines."] * 6)
+    site = build_site(tmp_path, {
+        "content/list/en.md": entry("List", f"Intro.\n\n- {long}\n- Short.\n- {long}\n",
+                                    original="true"),
+        "content/list/zh.md": entry("列表", "引言。\n\n- 短。\n- 也短。\n- 还是短。\n"),
+    })
+    tops = """() => [...document.querySelectorAll('.seg[data-items] > .cell')]
+        .filter(c => c.checkVisibility()).map(c => [...c.querySelectorAll('li')]
+        .map(li => Math.round(li.getBoundingClientRect().top)))"""
+    with serve(site) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/list/?mode=side-by-side&pair=en,zh")
+        en, zh = page.evaluate(tops)
+        assert len(en) == 3 and en == zh
+        page.goto(f"{url}/list/?mode=side-by-side&pair=zh,en")
+        first, second = page.evaluate(tops)
+        assert first == second
+        page.goto(f"{url}/list/?mode=interleaved&pair=en,zh")
+        en, zh = page.evaluate(tops)
+        assert zh[0] > en[-1]  # one under the other, each list whole
+        page.set_viewport_size({"width": 375, "height": 740})
+        page.goto(f"{url}/list/?mode=side-by-side&pair=en,zh")
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+        page.close()

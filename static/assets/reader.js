@@ -82,6 +82,9 @@
     if (window.ResizeObserver) new ResizeObserver(measureToolbar).observe(form);
   }
   scrollers();
+  document.querySelectorAll(".seg[data-items]").forEach(function (seg) {  // lists that line up
+    seg.style.setProperty("--items", seg.dataset.items);
+  });
   try {  // scroll to the fragment again, now that the toolbar's height is known
     byId(decodeURIComponent(location.hash.slice(1))).scrollIntoView();
   } catch (e) { /* no fragment, or not an element */ }
