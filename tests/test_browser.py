@@ -240,6 +240,18 @@ def test_url_parameters_alone_and_in_any_case_open_what_they_name(open_page):
     assert_side_by_side(page, "ja", "zh")
     page = open_page("/essay/?mode=single")
     assert shown_langs(page) == ["en"]
+    page = open_page("/essay/?lang=zh")  # already in the pair: it comes first
+    assert_side_by_side(page, "zh", "en")
+
+
+def test_url_values_this_page_lacks_leave_the_stored_choice_alone(open_page, base_url):
+    page = open_page("/essay/")
+    page.check("#m-only-2")  # stored: Japanese alone
+    for query in ("?lang=fr", "?mode=bogus", "?pair=,,", "?pair=fr,ja", "?mode=single"):
+        page.goto(f"{base_url}/essay/{query}")
+        assert shown_langs(page) == ["ja"], query
+    page.goto(f"{base_url}/essay/?mode=side-by-side&lang=ja")
+    assert_side_by_side(page, "ja", "en")
 
 
 def test_reader_chooses_the_pair_among_three_languages(open_page):
@@ -539,27 +551,43 @@ def test_wide_tables_scroll_and_long_titles_wrap_on_a_phone(browser, tmp_path):
 
 def test_a_partial_translation_reads_on_without_rows_of_empty_boxes(browser, tmp_path):
     def pinned(*texts: str) -> str:  # pins make the rows certain, whatever the aligner thinks
-        return "\n\n".join(f"<!-- seg{': p' + str(k) if k < 3 else ''} -->\n{text}"
-                           for k, text in enumerate(texts, 1))
+        return "\n\n".join(f"<!-- seg{': ' + name if name else ''} -->\n{text}"
+                           for name, text in texts)
 
+    filler = "\n\n".join(f"Filler paragraph {k} to make the page scroll." for k in range(40))
     site = build_site(tmp_path, {
-        "content/part/en.md": entry("Part", pinned("One.", "Two.", "Three.", "Four."),
-                                    original="true"),
-        "content/part/zh.md": entry("部分", pinned("一。", "二。"), edition="只译了前两段"),
-        "content/part/ja.md": entry("一部", pinned("一。")),
+        "content/part/en.md": entry("Part", pinned(
+            ("p1", "One."), ("p2", "Two."), ("", f"Three.\n\n{filler}"), ("p4", "Four.")),
+            original="true"),
+        "content/part/zh.md": entry("部分", pinned(("p1", "一。"), ("p2", "二。"), ("p4", "四。")),
+                                    edition="只译了第一、二、四段"),
+        "content/part/ja.md": entry("一部", pinned(("p1", "一。"))),
     })
     with serve(site) as url:
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1280, "height": 600})
         rows = """() => [...document.querySelectorAll('.doc > .seg[id]')]
             .filter(s => s.checkVisibility()).map(s => s.id)"""
         page.goto(f"{url}/part/?mode=single&lang=zh")
-        assert page.evaluate(rows) == ["s1", "s2"]
-        assert "只译了前两段" in page.locator(".byline .cell[lang=zh]").inner_text()
-        page.goto(f"{url}/part/?mode=side-by-side&pair=zh,ja")
-        assert page.evaluate(rows) == ["s1", "s2"]  # s2: Chinese beside an empty Japanese box
+        shown = page.evaluate(rows)
+        assert shown[:2] == ["s1", "s2"] and len(shown) == 3  # and the row of 四
+        assert "只译了第一、二、四段" in page.locator(".byline .cell[lang=zh]").inner_text()
+        page.goto(f"{url}/part/?mode=single&lang=zh#s3")  # a row left out: the next one shown
+        assert page.locator(f"#{shown[2]}").is_visible()
+        assert page.evaluate(f"document.getElementById('{shown[2]}').getBoundingClientRect().top"
+                             ) < 600
+        page.goto(f"{url}/part/?mode=side-by-side&pair=ja,zh")
+        assert page.evaluate(rows) == shown  # s2: Chinese beside an empty Japanese box
         page.goto(f"{url}/part/?mode=side-by-side&pair=en,ja")
-        assert page.evaluate(rows) == ["s1", "s2", "s3", "s4"]
+        assert len(page.evaluate(rows)) > len(shown)
         page.close()
+
+
+def test_escape_closes_the_help_opened_with_its_key(open_page):
+    page = open_page("/essay/")
+    page.keyboard.press("?")
+    assert page.locator(".help").get_attribute("open") is not None
+    page.keyboard.press("Escape")
+    assert page.locator(".help").get_attribute("open") is None
 
 
 def test_list_items_line_up_side_by_side_when_the_lists_match(browser, tmp_path):

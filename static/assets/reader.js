@@ -43,7 +43,7 @@
     });
   }
   function measureToolbar() { root.style.setProperty("--bar", form.offsetHeight + "px"); }
-  function blanks(state) {  // rows with nothing in either shown language are left out (CSS)
+  function blanks(state) {  // rows with no text in the languages shown are left out
     var shown = state.mode === "single" ? [state.lang] : state.pair;
     document.querySelectorAll(".doc > .seg").forEach(function (seg) {
       seg.classList.toggle("blank", shown.every(function (lang) {
@@ -86,7 +86,11 @@
     seg.style.setProperty("--items", seg.dataset.items);
   });
   try {  // scroll to the fragment again, now that the toolbar's height is known
-    byId(decodeURIComponent(location.hash.slice(1))).scrollIntoView();
+    var target = byId(decodeURIComponent(location.hash.slice(1)));
+    while (target && target.offsetParent === null && target.classList.contains("seg")) {
+      target = target.nextElementSibling;  // a row left out here: the next one shown
+    }
+    target.scrollIntoView();
   } catch (e) { /* no fragment, or not an element */ }
 
   // ---- theme --------------------------------------------------------------------------------
@@ -199,8 +203,12 @@
   var KEYS = { s: "m-side", i: "m-inter", x: "swap", m: "marks" };
   document.addEventListener("keydown", function (e) {
     var el = e.target, tag = el.tagName, key = e.key, keys = byId("keys"), more = byId("more");
-    if (key === "Escape" && more && more.checked) { more.checked = false; more.focus(); return; }
-    if (key === "Escape" && closeHelp()) return;
+    if (key === "Escape") {  // closes the help, and on phones the "More" menu holding it
+      var helped = closeHelp(), menu = more && more.checked;
+      if (menu) more.checked = false;
+      if (menu && !helped) more.focus();
+      if (helped || menu) return;
+    }
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || (keys && !keys.checked) ||
         tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
         (tag === "INPUT" && !/^(radio|checkbox)$/.test(el.type))) return;
