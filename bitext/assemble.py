@@ -243,15 +243,16 @@ def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
     cols = {lang: i for i, lang in enumerate(entry.langs)}
     rows = tuple(_row(seg, item, cols) for seg in item.segments)
     langs = tuple(_lang_info(item, lang, cols[lang], labels) for lang in entry.langs)
-    related = []
-    for slug in dict.fromkeys(entry.related):  # each once
-        if slug in links and slug != entry.slug:
+    related: list[EntryLink] = []
+    for slug in entry.related:  # each once (front matter drops repeats)
+        problem = ("is this entry itself" if slug == entry.slug else
+                   None if slug in links else "does not exist or is not published")
+        if problem is None:
             related.append(links[slug])
             continue
         version = next(v for v in entry.versions if "related" in v.meta)
         diags.warning(version.path, version.lines.get("related"),
-                      f"`{slug}` is this entry itself" if slug == entry.slug else
-                      f"related entry `{slug}` does not exist or is not published")
+                      f"related entry `{slug}` {problem}")
     return ArticlePage(
         url=links[entry.slug].url,
         output=PurePosixPath(entry.slug, "index.html"),

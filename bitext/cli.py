@@ -26,8 +26,10 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 content errors, 2 usage errors)."""
     _tolerant_streams()
     args = _parser().parse_args(_default_command(list(sys.argv[1:] if argv is None else argv)))
-    root = (args.root or root or Path.cwd()).resolve()
     try:
+        root = (args.root or root or Path.cwd()).resolve()
+        if args.root is not None and not root.is_dir():
+            raise UsageError(f"--root {args.root} is not a folder")
         return args.run(args, root)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -176,6 +178,12 @@ def _content_args(p: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteConfig:
     out = _resolve(getattr(args, "out", None), root / "site")
+    try:
+        if out.is_symlink():  # a link to where the site is served: the site goes there
+            out = out.resolve()
+        out.resolve()
+    except (RuntimeError, OSError) as exc:
+        raise UsageError(f"the output folder {out} cannot be resolved (a loop of links?)") from exc
     config = load_config(root, _resolve(args.content, root / "content"), out, diags)
     config = replace(config, drafts=getattr(args, "drafts", False))
     base = getattr(args, "base_url", None)

@@ -28,8 +28,9 @@ MAX_NODES = 10_000  # values in one front matter, an alias counted each time it 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YAML = "tag:yaml.org,2002:"
-# What neither HTML nor XML may hold: C0 controls but tab and newlines, C1, U+FFFE and U+FFFF.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# What neither HTML nor XML may hold: C0 controls but tab and newlines, C1, U+FFFE and U+FFFF;
+# and lone surrogates, which only a YAML escape (`"\uD83D"`) can make and UTF-8 cannot write.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 # What YAML would silently turn a bare word into; we keep the text and remember the kind.
 _KINDS = {f"{_YAML}int": "number", f"{_YAML}float": "number", f"{_YAML}bool": "boolean",
           f"{_YAML}null": "null", f"{_YAML}timestamp": "date"}
@@ -217,9 +218,12 @@ class _Walker:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         control = CONTROL_RE.search(node.value)
         if control:  # only an escape (`"\0"`, `"\a"`) gets one past the YAML reader
+            surrogate = "\ud800" <= control[0] <= "\udfff"
             self.diags.error(self.path, self.offset + node.start_mark.line + 1,
-                             f"control character U+{ord(control[0]):04X} in a value",
-                             hint="remove the escape: pages and feeds cannot hold it")
+                             f"{'lone surrogate' if surrogate else 'control character'} "
+                             f"U+{ord(control[0]):04X} in a value",
+                             hint="write the character itself, not its UTF-16 escapes"
+                             if surrogate else "remove the escape: pages and feeds cannot hold it")
             return None
         if node.tag == f"{_YAML}str":
             return node.value

@@ -35,7 +35,11 @@ def check_out_dir(out_dir: Path, content_dir: Path, root: Path, diags: Diagnosti
     The output may not be, contain or lie inside the content, templates or static folders, and
     may not be or contain the project folder, the working directory, the home folder or `/`.
     """
-    out = out_dir.resolve()
+    try:
+        out = out_dir.resolve()
+    except (RuntimeError, OSError) as exc:  # a loop of links
+        diags.error(out_dir, None, f"the output folder cannot be resolved: {exc}")
+        return False
     sources = {"the content folder": content_dir, "the templates folder": root / "templates",
                "the static folder": root / "static"}
     guarded = {**sources, "the project folder": root, "the working directory": Path.cwd(),

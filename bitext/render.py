@@ -89,7 +89,8 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
     env.filters["dir_attr"] = dir_attr
     strings = _load_strings(config.templates_dir / STRINGS_FILE, diags)
     try:
-        inline_js = (config.templates_dir / INLINE_SCRIPT).read_text(encoding="utf-8").strip()
+        inline_js = _without_comment_lines(
+            (config.templates_dir / INLINE_SCRIPT).read_text(encoding="utf-8"))
     except OSError:
         inline_js = ""
     digest = base64.b64encode(hashlib.sha256(inline_js.encode()).digest()).decode()
@@ -100,6 +101,13 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
            "object-src 'none'; base-uri 'self'; form-action 'self'")
     _check_templates(env, config, diags)
     return None if strings is None else Theme(env, strings, inline_js, csp, rows_memo)
+
+
+def _without_comment_lines(script: str) -> str:
+    """The inline script as every page carries it: its whole-line `//` comments stay in the
+    theme's file (the CSP hash is of what ships)."""
+    return "\n".join(line for line in script.strip().split("\n")
+                     if not line.lstrip().startswith("//"))
 
 
 class _FolderBytecode(jinja2.FileSystemBytecodeCache):
@@ -310,7 +318,7 @@ def _ui_langs(model: SiteModel, theme: Theme) -> list[tuple[str, str]]:
 
     def name(lang: str) -> str:
         if lang in theme.strings or lang.split("-")[0] in theme.strings:
-            return ui_table(theme.strings, lang)["lang_name"]
+            return ui_table(theme.strings, lang).get("lang_name") or model.labels.get(lang, lang)
         return model.labels.get(lang, lang)
 
     return [(lang, name(lang)) for lang in langs]

@@ -466,7 +466,7 @@ def test_related_links_name_other_entries_once(project, run):
     })
     result = run(root, "build", "--no-search")
     assert result.returncode == 0, result.stderr
-    assert "content/a/en.md:3: warning: `a` is this entry itself" in result.stderr
+    assert "content/a/en.md:3: warning: related entry `a` is this entry itself" in result.stderr
     assert "content/a/en.md:3: warning: related entry `gone` does not exist" in result.stderr
     related = re.search(r'class="related".*?</ul>', (root / "site/a/index.html").read_text(),
                         re.S)[0]

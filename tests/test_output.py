@@ -277,3 +277,35 @@ def test_a_second_ctrl_c_while_the_workers_stop_leaves_no_traceback_and_no_proce
     _, err = proc.communicate(timeout=30)  # the pipes close only when every worker is gone
     assert proc.returncode in (0, 130) and "Traceback" not in err, err
     assert not leftovers(root)
+
+
+def test_an_output_folder_that_is_a_link_keeps_the_link_and_fills_its_target(
+        tmp_path, monkeypatch, capsys):
+    root = new_project(tmp_path / "project", GOOD_SITE)
+    served = tmp_path / "served"
+    served.mkdir()
+    (root / "site").symlink_to(served)
+    assert build(root, monkeypatch=monkeypatch, capsys=capsys)[0] == 0
+    assert (root / "site").is_symlink() and (served / "hello/index.html").is_file()
+    assert build(root, monkeypatch=monkeypatch, capsys=capsys)[0] == 0  # and again, in place
+    assert (root / "site").is_symlink()
+
+
+def test_a_loop_of_links_as_output_folder_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    root = new_project(tmp_path / "project", GOOD_SITE)
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    status, err = build(root, "--out", str(loop), monkeypatch=monkeypatch, capsys=capsys)
+    assert status == 2 and "cannot be resolved (a loop of links?)" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_root_that_is_no_folder_is_a_usage_error(tmp_path, monkeypatch, capsys, kind):
+    root = tmp_path / "nowhere"
+    if kind == "file":
+        root.write_text("not a project")
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--root", str(root)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere/.cache").exists() and not (tmp_path / ".cache").exists()

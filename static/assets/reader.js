@@ -1,10 +1,7 @@
-// bitext reader. Without it the page still works: the toolbar's inputs drive the layout in CSS,
-// and the inline script in <head> restores the reader's choice before the first paint. This
-// adds memory, the URL, the theme, the interface language, deep links and keyboard shortcuts.
-// State (localStorage "bitext"; the controls are its only live copy):
-//   {mode: single | side-by-side | interleaved, lang, pair: [first shown, second],
-//    prefs: {marks, keys, …every [data-pref] checkbox}, theme: auto | light | dark, size, ui}
-// A new toggle (learning mode, ruby, …) is a [data-pref] checkbox plus CSS: no code here.
+// bitext reader: memory, URL, theme, interface language, deep links, keys. Without it the CSS
+// still drives the layout from the toolbar's inputs. State, localStorage "bitext": {mode, lang,
+// pair: [first, second], prefs: {every [data-pref] checkbox}, theme, size, ui}. A new toggle
+// (learning mode, ruby, …) is a [data-pref] checkbox plus CSS: no code here.
 (function () {
   "use strict";
   var root = document.documentElement, reader = document.querySelector(".reader[data-langs]");
@@ -21,7 +18,7 @@
   function byId(id) { return document.getElementById(id); }
   function value(name) { return form.querySelector('input[name="' + name + '"]:checked').value; }
 
-  // ---- reading state ------------------------------------------------------------------------
+  // ---- reading state
   function reading() {
     var mode = form.querySelector('input[name="mode"]:checked'), pair = [value("a"), value("b")];
     var prefs = load().prefs || {};
@@ -93,7 +90,7 @@
     target.scrollIntoView();
   } catch (e) { /* no fragment, or not an element */ }
 
-  // ---- theme --------------------------------------------------------------------------------
+  // ---- theme
   function setTheme(theme) {
     if (theme === "auto") root.removeAttribute("data-theme"); else root.dataset.theme = theme;
     byId("theme-" + theme).checked = true;
@@ -107,7 +104,7 @@
     input.addEventListener("change", function () { setTheme(input.value); });
   });
 
-  // ---- text size: a step of the reading text (CSS: [data-size]), remembered like the theme ----
+  // ---- text size: a step of the reading text (CSS: [data-size]), remembered like the theme
   function size() { return Number(root.dataset.size) || 0; }
   function setSize(step) {
     step = Math.max(-1, Math.min(3, step));
@@ -120,7 +117,7 @@
     byId("size-up").addEventListener("click", function () { setSize(size() + 1); });
   }
 
-  // ---- interface language: the stored choice, else the browser's first site language --------
+  // ---- interface language: the stored choice, else the browser's first site language
   // Each language's strings are a script of their own (assets/i18n/<ui>.js), fetched when needed.
   var select = byId("ui-lang"), asked = null;
   var here = (document.currentScript || document.querySelector('script[src*="reader.js"]')).src;
@@ -166,7 +163,7 @@
     select.addEventListener("change", function () { save({ ui: select.value }); translate(select.value); });
   }
 
-  // ---- keyboard shortcuts, listed in the toolbar's help; the reader can turn them off -------
+  // ---- keyboard shortcuts, listed in the toolbar's help; the reader can turn them off
   function move(step) {
     var list = Array.prototype.filter.call(document.querySelectorAll(".doc > .seg[id]"),
       function (seg) { return seg.offsetParent !== null; });  // rows left out are skipped
