@@ -194,8 +194,11 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
 
 
 def _add_language_file(path: Path, files: dict[str, Path], diags: Diagnostics) -> None:
-    lang = normalize_lang(path.stem) if path.suffix == ".md" else None
-    if lang is None:
+    lang = normalize_lang(path.stem)
+    if path.suffix != ".md":  # `EN.MD`, `fr.markdown`: the extension is what is wrong
+        diags.error(path, None, f"`{path.name}`: a language file's name ends in `.md`",
+                    hint=f"rename it {lang or path.stem}.md")
+    elif lang is None:
         special = _special(path.stem.split("-")[0].lower())
         diags.error(path, None, f"`{path.name}` is not named after a language" +
                     (": the code stands for no particular language" if special else ""),

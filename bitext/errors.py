@@ -78,11 +78,12 @@ class Diagnostics:
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "error"]
+        """Each error once, as they are printed (every page can meet the same template fault)."""
+        return [d for d in dict.fromkeys(self.items) if d.severity == "error"]
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "warning"]
+        return [d for d in dict.fromkeys(self.items) if d.severity == "warning"]
 
     def has_errors(self) -> bool:
         return any(d.severity == "error" or self.strict for d in self.items)

@@ -341,6 +341,10 @@ def _render(theme: Theme, name: str, path: PurePosixPath, diags: Diagnostics,
     except jinja2.TemplateSyntaxError as exc:
         diags.error(Path(exc.filename or name), exc.lineno, f"template syntax error: {exc.message}")
         return
+    except jinja2.TemplateNotFound as exc:  # the same for every page: said once, where it is used
+        where, line = _template_frame(exc, name)
+        diags.error(where, line, f"template `{exc.name}` not found in {where.parent}")
+        return
     except Exception as exc:  # TemplateError, or `1 / 0` and the like in a template: located
         where, line = _template_frame(exc, name)
         what = exc if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"

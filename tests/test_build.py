@@ -499,3 +499,13 @@ def test_a_cache_folder_that_is_a_file_is_a_usage_error(project, run, tmp_path):
     result = run(root, "build", "--cache-dir", str(tmp_path / "afile"))
     assert result.returncode == 2 and "is a file, not a folder" in result.stderr
     assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_missing_included_template_is_one_error_where_it_is_used(project, run):
+    root = project({f"content/p{k}/en.md": entry(f"P{k}", "Text.") for k in range(3)})
+    (root / "templates/_macros.html").unlink()
+    result = run(root, "build", "--no-search")
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and "list.html:2: error: template `_macros.html` not found" in \
+        errors[0], result.stderr
+    assert "build failed: 1 error," in result.stderr
