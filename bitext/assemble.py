@@ -250,9 +250,7 @@ def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
         if problem is None:
             related.append(links[slug])
             continue
-        version = next(v for v in entry.versions if "related" in v.meta)
-        diags.warning(version.path, version.lines.get("related"),
-                      f"related entry `{slug}` {problem}")
+        diags.warning(*_written_at(entry, "related"), f"related entry `{slug}` {problem}")
     return ArticlePage(
         url=links[entry.slug].url,
         output=PurePosixPath(entry.slug, "index.html"),
@@ -331,13 +329,17 @@ def _tags(published: Sequence[ParsedEntry], links: Mapping[str, EntryLink],
             first = by_slug.setdefault(tag.slug, (tag, []))
             first[1].append(link)
             if _tag_key(tag.name) != _tag_key(first[0].name):
-                where = next((v for v in item.entry.versions if "tags" in v.lines), None)
-                diags.warning(where.path if where else item.entry.path,
-                              where.lines["tags"] if where else None,
+                diags.warning(*_written_at(item.entry, "tags"),
                               f"tags `{first[0].name}` and `{tag.name}` share the page "
                               f"tags/{tag.slug}/", hint="spell them alike, or apart")
     return [by_slug[slug]
             for slug in sorted(by_slug, key=lambda s: (by_slug[s][0].name.casefold(), s))]
+
+
+def _written_at(entry: Entry, key: str) -> tuple[Path, int | None]:
+    """Where an entry-wide field was written: the file (and line) of the version holding it."""
+    version = next((v for v in entry.versions if key in v.lines), None)
+    return (version.path, version.lines[key]) if version else (entry.path, None)
 
 
 def _tag_key(name: str) -> str:

@@ -179,11 +179,11 @@ def _content_args(p: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteConfig:
     out = _resolve(getattr(args, "out", None), root / "site")
     try:
-        if out.is_symlink():  # a link to where the site is served: the site goes there
-            out = out.resolve()
-        out.resolve()
+        resolved = out.resolve()
     except (RuntimeError, OSError) as exc:
         raise UsageError(f"the output folder {out} cannot be resolved (a loop of links?)") from exc
+    if out.is_symlink():  # a link to where the site is served: the site goes there
+        out = resolved
     config = load_config(root, _resolve(args.content, root / "content"), out, diags)
     config = replace(config, drafts=getattr(args, "drafts", False))
     base = getattr(args, "base_url", None)

@@ -174,14 +174,15 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
         if not item.is_file():
             diags.error(path, None, "not a regular file (a pipe, socket or device?)")
             continue
-        if top and path.suffix.lower() in (".md", ".markdown"):
+        markdown = path.suffix.lower() in (".md", ".markdown")
+        if top and markdown:
             _add_language_file(path, files, diags)
-        else:
-            if path.suffix.lower() in (".md", ".markdown"):
-                diags.warning(path, None, "Markdown in a subfolder is published as a file as "
-                              "it is, not as a page", hint="language files sit in the entry "
-                              "folder itself, such as post/en.md")
-            assets.append(path)
+            continue
+        if markdown:
+            diags.warning(path, None, "Markdown in a subfolder is published as a file as it is, "
+                          "not as a page", hint="language files sit in the entry folder "
+                          "itself, such as post/en.md")
+        assets.append(path)
     if not files:
         diags.error(folder, None, "entry has no language file",
                     hint="add one Markdown file per language, such as en.md and zh.md")

@@ -280,17 +280,17 @@ def _make_block(md: MarkdownIt, group: list[Token], env: dict, index: int, body_
                 pin: str | None) -> Block | None:
     head = group[0]
     start, end = head.map or (0, 1)
-    end = max([end, *(t.map[1] for t in group if t.level == 0 and t.map)])  # joined groups
     html = md.renderer.render(group, md.options, env)
-    text = _plain_text(group)
     if _has_html(group):
         made = {str(t.attrs["id"]) for t in group if t.type == "heading_open" and "id" in t.attrs}
         html = sanitize_html(html, env["docId"], made)
-    if head.type == "html_block":
-        # Raw HTML's text, as the reader sees it, is what the aligner compares.
-        text, shown = _html_text(html)
+    if head.type == "html_block":  # raw HTML, maybe joined with the blocks it wraps (`_wrapped`)
+        end = max(t.map[1] for t in group if t.level == 0 and t.map)
+        text, shown = _html_text(html)  # what the reader sees is what the aligner compares
         if not (text or shown):
             return None
+    else:
+        text = _plain_text(group)
     return Block(
         index=index,
         kind=_kind(head),

@@ -35,11 +35,7 @@ def check_out_dir(out_dir: Path, content_dir: Path, root: Path, diags: Diagnosti
     The output may not be, contain or lie inside the content, templates or static folders, and
     may not be or contain the project folder, the working directory, the home folder or `/`.
     """
-    try:
-        out = out_dir.resolve()
-    except (RuntimeError, OSError) as exc:  # a loop of links
-        diags.error(out_dir, None, f"the output folder cannot be resolved: {exc}")
-        return False
+    out = out_dir.resolve()  # a loop of links was refused on the command line
     sources = {"the content folder": content_dir, "the templates folder": root / "templates",
                "the static folder": root / "static"}
     guarded = {**sources, "the project folder": root, "the working directory": Path.cwd(),

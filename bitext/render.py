@@ -165,7 +165,7 @@ def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] |
             diags.error(path, item.line, f"`{lang}` must map names to texts",
                         hint=f"such as `{lang}:`, then `  search: …` on the next line")
     if "en" not in fields:
-        diags.error(path, 1, "the strings table must map languages to strings, with `en` complete")
+        diags.error(path, 1, "the strings table must map languages to strings, `en` among them")
     return strings if len(strings) == len(fields) and "en" in strings else None
 
 

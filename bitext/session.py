@@ -233,7 +233,8 @@ class _Run:
 
     def _readable(self, job: workers.Job,
                   summaries: dict[str, workers.EntrySummary]) -> list:
-        """Every entry that read well, parsed (from the cache where it can), in discovery order."""
+        """`check`: every entry that read well, drafts too, parsed (from the cache where it
+        can), in discovery order; with or without errors elsewhere."""
         items = [(s.light, s.key, ("parsed",)) for s in summaries.values() if s.light is not None]
         records = dict(workers.run(job, "parsed", items, self.session.workers))
         return [records[slug].parsed for slug in summaries if records.get(slug) is not None]
@@ -350,7 +351,7 @@ class _Render:
         if not run.write:
             for _ in files:
                 pass
-            report.parsed = self._parsed()
+            report.parsed = run._readable(self.job, self.summaries)
             return
         if self.patching:
             copies = [(s, r) for s, r in self.copies if self.old.get(str(r)) != run.keys[str(r)]]
@@ -459,12 +460,6 @@ class _Render:
         self.search_pages.update(workers.run(self.job, "search", missing,
                                              self.run.session.workers))
         return [page for p in self.model.articles for page in self.search_pages[p.entry.slug]]
-
-    def _parsed(self) -> list:
-        """`check`: every entry parsed (drafts too), in discovery order."""
-        light = [slug for slug, s in self.summaries.items() if s.light is not None]
-        records = self._records(light, ("parsed",))
-        return [records[slug].parsed for slug in light if slug in records]
 
     def _digesting(self, files: Iterable) -> Iterator:
         for item in files:
