@@ -9,7 +9,10 @@ Per pair:
 1. Named pins present on both sides (`<!-- seg: name -->`) are hard anchors: the program runs
    separately between consecutive anchors. Unnamed pins (`<!-- seg -->`), and boundaries that
    another language's pins need, forbid merging a block with the one before it.
-2. Equal block counts whose blocks agree in kind and length keep the 1-1 pairing.
+2. Equal block counts whose blocks agree in kind and length keep the 1-1 pairing. If they
+   agree in kind and only a few isolated pairs disagree in length (an abridged or expanded
+   paragraph), the diagonal stands in for the first pass below: calibrated on it, the second
+   pass decides in a narrow band around it, wider about those pairs.
 3. Otherwise a first pass, banded around the length diagonal, finds 1-1 pairs from which the
    entry calibrates its own length and sentence-count ratios and variances (globally and per
    stretch of text); a second pass, banded around the first path, decides. The first pass
@@ -62,6 +65,7 @@ REFINE_BAND = 2  # half-width of the second pass's band around the first pass's 
 STRAIGHT_BAND = 1  # … along its straight 1-1 stretches, and around a kept 1-1 pairing
 FIRST_BEAM = 6.0  # the first pass needs only its best path, not the rivals confidences need
 FAST_DELTA = 3.5  # largest |δ| a pair may show for equal counts to keep the 1-1 pairing
+NEAR_SHARE = 0.125  # … and the share of pairs that may exceed it for the diagonal to stand in
 
 
 @dataclass(frozen=True)
@@ -209,10 +213,14 @@ def _align_pair(orig: Sequence[Block], orig_feats: list[Features], other: Sequen
     bounds = [(0, 0), *anchors, (len(orig), len(other))]
     chunks = [Chunk(a[0], b[0], a[1], b[1], k > 0) for k, (a, b) in enumerate(pairwise(bounds))
               if a != b]
-    if _keeps_one_to_one(model, anchors):
+    outliers = _diagonal_outliers(model, anchors)
+    if outliers is not None:
         model = replace(model, cal=calibrate(orig_feats, other_feats,
                                              [(i, i) for i in range(len(orig))]))
-        return [g for c in chunks for g in _final(model, c, _straight(c), forced=True)]
+        if not outliers:
+            return [g for c in chunks for g in _final(model, c, _straight(c), forced=True)]
+        return [g for c in chunks
+                for g in _final(model, c, _straight(c), _outlier_widths(c, outliers))]
     first = [_search(model, c, diagonal(model, *c[:4]), BAND, rate=False) for c in chunks]
     one_to_one = [(g.i0, g.j0) for path in first for g in path
                   if g.i1 - g.i0 == 1 and g.j1 - g.j0 == 1]
@@ -221,19 +229,37 @@ def _align_pair(orig: Sequence[Block], orig_feats: list[Features], other: Sequen
             for g in _final(model, c, _rows(c, path), _widths(c, path))]
 
 
-def _keeps_one_to_one(model: PairModel, anchors: Sequence[tuple[int, int]]) -> bool:
-    """Equal counts, anchors on the diagonal, and every pair agrees in kind and length."""
+def _diagonal_outliers(model: PairModel, anchors: Sequence[tuple[int, int]]) -> set[int] | None:
+    """The pairs that disagree in length, when the diagonal can stand in for the first pass.
+
+    It can when counts are equal, anchors lie on it, every pair agrees in kind, and few pairs
+    (at most NEAR_SHARE, and never two side by side) disagree in length: then the translation
+    follows the original block by block, and what is left to decide is local. None otherwise.
+    """
     if len(model.orig) != len(model.other) or any(i != j for i, j in anchors):
-        return False
+        return None
     ratio, variance = model.cal.length.at(0)
-    for a, b in zip(model.orig, model.other, strict=True):
+    outliers: set[int] = set()
+    for i, (a, b) in enumerate(zip(model.orig, model.other, strict=True)):
         if kind_cost([a], [b]) > 0 or a.items != b.items:
-            return False
+            return None
         scaled = b.units / ratio
         delta = (a.units - scaled) / (variance * (a.units + scaled) / 2 + VARIANCE_FLOOR) ** 0.5
         if abs(delta) > FAST_DELTA:
-            return False
-    return True
+            if i - 1 in outliers or len(outliers) >= NEAR_SHARE * len(model.orig):
+                return None
+            outliers.add(i)
+    return outliers
+
+
+def _outlier_widths(chunk: Chunk, outliers: set[int]) -> list[int]:
+    """Band half-widths around the diagonal: REFINE_BAND about each outlier, else STRAIGHT_BAND
+    (as `_widths` sets them around a first path's groups that are not 1-1)."""
+    widths = [STRAIGHT_BAND] * (chunk.i1 - chunk.i0 + 1)
+    for i in outliers:
+        for r in range(max(0, i - chunk.i0 - 1), min(len(widths), i - chunk.i0 + 3)):
+            widths[r] = REFINE_BAND
+    return widths
 
 
 def _straight(chunk: Chunk) -> list[tuple[int, int]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from dataclasses import replace
@@ -28,7 +29,17 @@ from bitext.align import (
     align,
     unmatched_pins,
 )
-from bitext.aligncost import SHAPES, anchor_tokens, group_cost
+from bitext.aligncost import (
+    SHAPES,
+    VARIANCE,
+    Calibration,
+    Scale,
+    anchor_tokens,
+    features,
+    group_cost,
+    length_ratio,
+    pair_model,
+)
 from bitext.markup import Block
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,6 +90,72 @@ def test_any_language_can_be_the_original(doc):
     segments = align(docs, "zh")
     check_partition(segments, docs)
     assert all(len(s.blocks[lang]) == 1 for s in segments for lang in docs)
+
+
+def abridged(doc: str, lang: str, picks: int, seed: int = 0) -> list[str]:
+    """The translation with `picks` long paragraphs cut to their first sentence: still 1-1."""
+    rng = random.Random(f"{doc}/{lang}/{seed}")
+    src = corpus.sources(doc, lang)
+    kinds = [b.kind for b in corpus.parse(lang, src)]
+    long = [i for i, k in enumerate(kinds) if k == "paragraph"
+            and len(corpus._sentences(src[i], lang)) >= 3]
+    for i in rng.sample(long, picks):
+        src[i] = corpus._sentences(src[i], lang)[0]
+    return src
+
+
+def outliers(docs, orig: str, lang: str):
+    feats = {k: [features(b) for b in v] for k, v in docs.items()}
+    model = pair_model(feats[orig], feats[lang],
+                       Calibration(Scale(length_ratio(feats[orig], feats[lang]), VARIANCE)),
+                       [False] * len(docs[orig]), [False] * len(docs[lang]))
+    return align_module._diagonal_outliers(model, [])
+
+
+@pytest.mark.parametrize(("doc", "lang"), PAIRS)
+def test_an_abridged_paragraph_stays_paired_and_the_diagonal_spares_the_first_pass(
+        doc, lang, monkeypatch):
+    docs = {"en": blocks(doc, "en"), lang: corpus.parse(lang, abridged(doc, lang, 1))}
+    found = outliers(docs, "en", lang)
+    assert found is not None and len(found) == 1  # the shortcut under test is taken
+    near = pair_groups("en", lang, docs)
+    monkeypatch.setattr(align_module, "NEAR_SHARE", -1.0)  # both passes, as before it
+    assert near == pair_groups("en", lang, docs)
+
+
+def test_abridged_paragraphs_mostly_stay_paired():
+    found = true = 0
+    for doc, lang in PAIRS:
+        for seed in range(3):
+            docs = {"en": blocks(doc, "en"), lang: corpus.parse(lang, abridged(doc, lang, 2, seed))}
+            f, _, t = corpus.score(pair_groups("en", lang, docs), corpus.identity(len(docs["en"])))
+            found, true = found + f, true + t
+    assert found / true >= 0.95
+
+
+def test_the_diagonal_stands_in_only_for_isolated_length_outliers():
+    docs = {"en": blocks("tea", "en"), "zh": blocks("tea", "zh")}
+    assert outliers(docs, "en", "zh") == set()
+    shifted = {"en": docs["en"], "zh": docs["zh"][1:] + docs["zh"][:1]}  # every pair wrong
+    assert outliers(shifted, "en", "zh") is None
+    fewer = {"en": docs["en"], "zh": docs["zh"][:-1]}
+    assert outliers(fewer, "en", "zh") is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_merge_and_a_split_that_keep_the_counts_equal_are_both_found(seed):
+    src = corpus.sources("interconnects", "zh")
+    kinds = [b.kind for b in corpus.parse("zh", src)]
+    rng = random.Random(seed)
+    while True:
+        i, j = sorted(rng.sample(range(len(src) - 1), 2))
+        if (j - i > 3 and corpus._eligible("merge", i, kinds, src, "zh")
+                and corpus._eligible("split", j, kinds, src, "zh")):
+            break
+    case = corpus._apply("interconnects", "zh", seed, src, {i: "merge", j: "split"}, rng)
+    docs = {"en": blocks("interconnects", "en"), "zh": corpus.parse("zh", case.other)}
+    assert len(docs["zh"]) == len(docs["en"])
+    assert pair_groups("en", "zh", docs) == case.truth
 
 
 # --- recovery of perturbed translations -----------------------------------------------------
