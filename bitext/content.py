@@ -324,7 +324,7 @@ def parse_version(lang: str, path: Path, text: str, diags: Diagnostics) -> Versi
     split = frontmatter.split(text, path, diags)
     if split is None:
         return None
-    fields = frontmatter.load(split, path, diags)
+    fields = frontmatter.load(split, path, diags, frontmatter.FAST_LOADER)
     if fields is None:
         return None
     meta = frontmatter.check(fields, path, diags)

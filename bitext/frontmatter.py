@@ -98,6 +98,11 @@ def split(text: str, path: Path, diags: Diagnostics) -> SplitFile | None:
     return None
 
 
+# libyaml composes the nodes when PyYAML was built with it (a third of the time, read per
+# entry in every build); the pure composer then words any error, so messages do not depend on it.
+FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load(split_file: SplitFile, path: Path, diags: Diagnostics,
          loader: type = yaml.SafeLoader) -> dict[str, Field] | None:
     """Parse the YAML mapping, keeping each key's file line; duplicate keys are errors.

@@ -109,3 +109,32 @@ def test_no_paragraph_of_the_article_is_invented(lang, seeds):
         for line in block.text.splitlines():
             if line.strip():
                 assert any(_norm(line) in source for source in sources), (lang, line[:80])
+
+
+# Front matter is composed by libyaml when PyYAML has it; what a writer is told must not
+# depend on that.
+TRICKY_YAML = [
+    "title: a\u2028b\nx: 1", "title: 'a\u2028b'\ndate: 2026-01-01", "title: a\x85b\nz: 2",
+    'title: "x"\n\ttags: [a]', "title: x\ntags:\n  - a\n  - b\n", "title: &a x\nb: *a",
+    "title: [a, b", "title: 1\ntitle: 2", "? a\n: b", "title: |\n  multi\n  line\nn: 3",
+    "title: x\n...\n", "title: {a: 1}", "title: !!python/object x", 'title: "\\u0000"',
+    "- a\n- b", "", "title: 'it''s'\nk: v #c\n", "title: 2026-13-45", "title: yes\non: no",
+    "title: x\n  y: z", "title: [[[[[[[[[[[[x]]]]]]]]]]]]", "a: {b: [c, {d: e}]}\nf: g",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_YAML)
+def test_front_matter_reads_the_same_with_libyaml_and_pure_python(text):
+    yaml = pytest.importorskip("yaml")
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("this PyYAML was built without libyaml: only the pure composer runs")
+    from bitext import frontmatter
+
+    results = []
+    for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+        diags = Diagnostics()
+        fields = frontmatter.load(frontmatter.SplitFile(text, 2, "", 5), Path("en.md"), diags,
+                                  loader)
+        results.append((fields, [str(d) for d in diags.items]))
+    assert results[0] == results[1]
+    assert frontmatter.FAST_LOADER is yaml.CSafeLoader
