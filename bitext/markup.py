@@ -6,6 +6,7 @@ one notes section rendered after the aligned text.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -139,15 +140,29 @@ def _highlight(code: str, lang_name: str, _attrs: str) -> str:
     # Imported here: Pygments' formatters look up plugins through importlib.metadata, a good
     # part of a small rebuild's start-up, and most entries have no code.
     from pygments import highlight
-    from pygments.formatters import HtmlFormatter
+
+    lexer = _lexer(lang_name.lower())
+    return highlight(code, lexer, _formatter()) if lexer is not None else ""
+
+
+# Both are stateless once made, and making them is most of highlighting a short block (the
+# formatter reads its whole style each time): one per process.
+@functools.lru_cache(maxsize=64)
+def _lexer(lang_name: str):
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        lexer = get_lexer_by_name(lang_name)
+        return get_lexer_by_name(lang_name)
     except ClassNotFound:
-        return ""
-    return highlight(code, lexer, HtmlFormatter(nowrap=True))
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 def pygments_css(light_style: str, dark_style: str) -> str:
