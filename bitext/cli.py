@@ -185,7 +185,8 @@ def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteCon
     if out.is_symlink():  # a link to where the site is served: the site goes there
         out = resolved
     config = load_config(root, _resolve(args.content, root / "content"), out, diags)
-    config = replace(config, drafts=getattr(args, "drafts", False))
+    config = replace(config, drafts=getattr(args, "drafts", False),
+                     search=not getattr(args, "no_search", False))
     base = getattr(args, "base_url", None)
     if base is not None:
         normalized = normalize_base_url(base)
@@ -210,7 +211,7 @@ def _cmd_build(args: argparse.Namespace, root: Path) -> int:
     progress = None if args.quiet else Progress.on_terminal(sys.stderr)
     # A broken site.yaml still lets the content be checked (write=False), so all errors show.
     report = build(config, diags, progress=progress, write=not diags.has_errors(),
-                   search=not args.no_search, **_cache_options(args))
+                   search=config.search, **_cache_options(args))
     if progress:
         progress.clear()
     if args.verbose and report.published:

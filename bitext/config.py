@@ -46,6 +46,7 @@ class SiteConfig:
     code_light: str = "default"
     code_dark: str = "monokai"
     drafts: bool = False
+    search: bool = True  # pages offer search (a build with --no-search has no index to offer)
     settings_path: Path | None = None
 
     @property

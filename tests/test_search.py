@@ -213,6 +213,20 @@ def test_unchanged_text_reuses_the_index_and_changed_text_rebuilds_it(tmp_path):
     assert {p for p in after if "/en/" in str(p)} == {p for p in before if "/en/" in str(p)}
 
 
+def test_pages_offer_search_only_when_the_build_made_an_index(fable, tmp_path):
+    pages = [fable / "index.html", fable / "fable/index.html", fable / "404.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert 'id="search-open"' in text and "assets/search.js" in text, page
+    assert 'class="search-key"' in pages[1].read_text(encoding="utf-8")
+    bare = build_site(tmp_path, FABLE, "--no-search")
+    assert not (bare / "pagefind").exists()
+    for page in [bare / "index.html", bare / "fable/index.html", bare / "404.html"]:
+        text = page.read_text(encoding="utf-8")
+        # No button that would open a search with no index behind it, and no key for it.
+        assert "search-open" not in text and "search.js" not in text and "search-key" not in text
+
+
 def test_csp_allows_webassembly_but_not_eval(fable):
     html = (fable / "fable/index.html").read_text()
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
