@@ -217,7 +217,7 @@ def _cmd_build(args: argparse.Namespace, root: Path) -> int:
     if args.verbose and report.published:
         for line in describe_output(config):
             print(line)
-    return _finish(diags, args.strict, report, quiet=args.quiet)
+    return _finish(diags, args.strict, report, quiet=args.quiet, out=config.out_dir)
 
 
 class Progress:
@@ -260,7 +260,7 @@ def describe_output(config: SiteConfig) -> list[str]:
 
 
 def _finish(diags: Diagnostics, strict: bool, report: BuildReport | None, *,
-            quiet: bool = False) -> int:
+            quiet: bool = False, out: Path | None = None, verb: str = "build") -> int:
     _print_diagnostics(Diagnostics(diags.errors) if quiet else diags)
     failed = diags.has_errors() or (strict and diags.warnings)
     if report is not None and not failed and report.published:
@@ -270,10 +270,20 @@ def _finish(diags: Diagnostics, strict: bool, report: BuildReport | None, *,
               f"({count(report.published.written, 'file')} written, "
               f"{report.published.unchanged} unchanged)")
     elif failed:
-        print(f"build failed: {count(len(diags.errors), 'error')}, "
-              f"{count(len(diags.warnings), 'warning')}; the previous site was left as it was",
-              file=sys.stderr)
+        print(f"{verb} failed: {count(len(diags.errors), 'error')}, "
+              f"{count(len(diags.warnings), 'warning')}{_kept(out)}", file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _kept(out: Path | None) -> str:
+    """What a failed build did to the output folder: nothing, but say whether a site is there."""
+    if out is None:
+        return ""
+    try:
+        return ("; the previous site was left as it was" if out.is_dir() and any(out.iterdir())
+                else f"; nothing was written to {out}")
+    except OSError:
+        return ""
 
 
 def _print_diagnostics(diags: Diagnostics) -> None:
@@ -288,7 +298,7 @@ def _cmd_check(args: argparse.Namespace, root: Path) -> int:
     recall_answers(root, diags, **_cache_options(args))
     config = _config(args, root, diags)
     if diags.has_errors():
-        return _finish(diags, args.strict, None)
+        return _finish(diags, args.strict, None, verb="check")
     report = build(config, diags, write=False, **_cache_options(args))
     block_count_warnings(report.parsed, diags)
     if args.format == "json":
@@ -371,7 +381,7 @@ def _cmd_serve(args: argparse.Namespace, root: Path) -> int:
     diags = Diagnostics()
     config = _config(args, root, diags)
     if diags.has_errors():
-        return _finish(diags, False, None)
+        return _finish(diags, False, None, verb="serve")
     return serve(config, host=args.host, port=args.port, open_browser=args.open,
                  reload_config=lambda again: _config(args, root, again))
 

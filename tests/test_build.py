@@ -509,3 +509,22 @@ def test_a_missing_included_template_is_one_error_where_it_is_used(project, run)
     assert len(errors) == 1 and "list.html:2: error: template `_macros.html` not found" in \
         errors[0], result.stderr
     assert "build failed: 1 error," in result.stderr
+
+
+def test_a_failed_build_says_whether_a_previous_site_is_kept(project, run):
+    root = project({"content/p/en.md": entry("P", "Text.")})
+    broken = root / "content/q/en.md"
+    broken.parent.mkdir()
+    broken.write_text("---\ntitle: [open\n---\nText.\n", encoding="utf-8")
+    first = run(root, "build", "--no-search")
+    assert first.returncode == 1 and not (root / "site").exists()
+    assert first.stderr.rstrip().endswith(f"; nothing was written to {root / 'site'}")
+    broken.parent.rename(root / "q")  # out of the content folder
+    assert run(root, "build", "--no-search").returncode == 0
+    (root / "q").rename(broken.parent)
+    broken.write_text("---\ntitle: [open\n---\nText.\n", encoding="utf-8")
+    again = run(root, "build", "--no-search")
+    assert again.returncode == 1 and (root / "site/p/index.html").is_file()
+    assert again.stderr.rstrip().endswith("; the previous site was left as it was")
+    check = run(root, "check")
+    assert "check failed" not in check.stderr and "left as it was" not in check.stderr
