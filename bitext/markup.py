@@ -36,11 +36,16 @@ _ALIGN_STYLE_RE = re.compile(r"text-align:\s*(left|right|center);?")
 
 @dataclass(frozen=True)
 class Link:
-    """A URL written in the Markdown (link or image) and the file line it is on."""
+    """A URL written in the Markdown (link or image) and the file line it is on.
+
+    With a `note`, it is instead something the parse had to leave out there, said as a warning
+    wherever the entry's links are checked (so builds from the cache say it again).
+    """
 
     url: str
     line: int
     image: bool
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Document:
 
     blocks: tuple[Block, ...]
     footnotes_html: str
+    notes: tuple[Link, ...] = ()  # what was left out, as `Link.note`s
 
 
 def make_markdown(lang: str, highlight: Callable[[str, str, str], str] | None = None
@@ -191,6 +197,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
     tokens = md.parse(body, env)
     _rank_headings(tokens)
     blocks: list[Block] = []
+    notes: list[Link] = []
     footnotes = ""
     pin: str | None = None
     for group in _wrapped(_top_level_groups(tokens)):
@@ -205,12 +212,34 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
             if match:
                 pin = match.group("name") or ""
             continue  # a comment renders nothing, so it is no block
+        notes += _inner_pins(group, body_line)
         block = _make_block(md, group, env, len(blocks), body_line, pin)
-        if block is None:
-            continue  # raw HTML the sanitizer emptied (a lone <iframe>, <script>): no row
+        if block is None:  # raw HTML the sanitizer emptied (a lone <iframe>, <script>): no row
+            notes.append(_emptied(group, body_line))
+            continue
         blocks.append(block)
         pin = None
-    return Document(tuple(blocks), footnotes)
+    return Document(tuple(blocks), footnotes, tuple(notes))
+
+
+def _emptied(group: list[Token], body_line: int) -> Link:
+    head = group[0]
+    raw = "".join(t.content for t in group for t in (t, *(t.children or ()))
+                  if t.type in ("html_block", "html_inline"))
+    tag = _TAG_RE.search(_COMMENTS_RE.sub("", raw))
+    what = f"raw HTML `<{tag.group(2).lower()}>`" if tag else "raw HTML"
+    return Link("", body_line + (head.map[0] if head.map else 0), False,
+                f"{what} shows nothing once made safe (scripts, frames, styles, forms and "
+                "embeds are removed), so it is left out of the page")
+
+
+def _inner_pins(group: list[Token], body_line: int) -> list[Link]:
+    """Pins written inside raw HTML joined with what it wraps (`_wrapped`): they cut nothing."""
+    return [Link("", body_line + (token.map[0] if token.map else 0), False,
+                 "a segment pin inside a raw HTML element (such as `<details>`) is ignored: "
+                 "the element stays one block; put the pin before it")
+            for token in group[1:] if token.type == "html_block" and token.level == 0
+            and PIN_RE.match(token.content.strip())]
 
 
 # Raw HTML elements a writer opens in one block and closes in a later one, with Markdown
@@ -306,6 +335,8 @@ def _make_block(md: MarkdownIt, group: list[Token], env: dict, index: int, body_
             return None
     else:
         text = _plain_text(group)
+        if _has_html(group) and not any(_html_text(html)):  # `<video …></video>` alone
+            return None
     return Block(
         index=index,
         kind=_kind(head),

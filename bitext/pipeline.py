@@ -87,8 +87,9 @@ def parse_entry(source: EntrySource, config: SiteConfig, parsers: Parsers,
 def _check_links(doc: Document, path: Path, entry_dir: Path, content_dir: Path,
                  diags: Diagnostics) -> None:
     """Relative links and images must stay inside the content folder; missing images warn."""
-    for link in (link for block in doc.blocks for link in block.links):
-        problem = _link_problem(link, entry_dir, content_dir)
+    for link in (*(link for block in doc.blocks for link in block.links), *doc.notes):
+        problem = ("warning", link.note) if link.note else \
+            _link_problem(link, entry_dir, content_dir)
         if problem:
             severity, message = problem
             getattr(diags, severity)(path, link.line, message)

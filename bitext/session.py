@@ -535,7 +535,8 @@ def check_links(summary: workers.EntrySummary, config: SiteConfig, diags: Diagno
     """Relative links and images must stay inside the content folder; missing images warn."""
     entry_dir = summary.light.entry.path
     for path, link in summary.links:
-        problem = link_problem(link.url, link.image, entry_dir, config.content_dir)
+        problem = ("warning", link.note) if link.note else \
+            link_problem(link.url, link.image, entry_dir, config.content_dir)
         if problem:
             severity, message = problem
             getattr(diags, severity)(path, link.line, message)

@@ -245,8 +245,8 @@ def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord |
     item = ParsedEntry(entry, docs, segments)
     alone = assemble(replace(job.config, drafts=True), [item], Diagnostics()).articles[0]
     body = ArticleBody(alone.rows, alone.langs, alone.has_code)
-    links = tuple((v.path, link) for v in versions for block in docs[v.lang].blocks
-                  for link in block.links)
+    links = tuple((v.path, link) for v in versions for link in (
+        *(link for block in docs[v.lang].blocks for link in block.links), *docs[v.lang].notes))
     kept = ParsedEntry(light_entry, docs, tuple(segments))
     return EntryRecord(kept, body, links, (), (), code)
 

@@ -248,6 +248,36 @@ def test_raw_html_the_sanitizer_empties_is_no_block_and_its_pin_moves_on():
                                                 ("", None)]  # a raw <hr> shows: it stays
 
 
+def notes(body: str) -> list[tuple[int, str]]:
+    return [(n.line, n.note) for n in to_document(make_markdown("en"), body, 1, "en").notes]
+
+
+def test_what_the_parse_leaves_out_is_noted_where_it_was_written():
+    found = notes("First.\n\n<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n\n"
+                  "<details>\n<summary>More</summary>\n\n<!-- seg: inner -->\nInside.\n\n"
+                  "</details>\n\n<!-- a comment is meant to show nothing -->\n\nLast.")
+    assert [line for line, _ in found] == [3, 8]
+    assert found[0][1].startswith("raw HTML `<iframe>` shows nothing once made safe")
+    assert "segment pin inside a raw HTML element" in found[1][1]
+    assert notes("Plain.\n\n<hr>\n\n<p>Raw <b>text</b></p>\n\nA <b>bold</b> word.") == []
+    # Inline raw HTML alone in a paragraph is no empty row either.
+    assert notes("<video src=\"clip.mp4\"></video>\n\nText.")[0][0] == 1
+    assert [b.text for b in blocks("<video src=\"clip.mp4\"></video>\n\nText.")] == ["Text."]
+
+
+def test_a_build_warns_of_left_out_html_and_says_it_again_from_the_cache(tmp_path, monkeypatch,
+                                                                          capsys):
+    root = new_project(tmp_path, {"content/clip/en.md": "---\ntitle: Clip\n---\n\nWatch:\n\n"
+                                  "<video src=\"clip.mp4\" controls></video>\n\nDone.\n"})
+    monkeypatch.chdir(root)
+    for _ in range(2):  # parsed, then from the cache with nothing changed
+        assert main(["build", "--no-search"], root=root) == 0
+        err = capsys.readouterr().err
+        assert "content/clip/en.md:7: warning: raw HTML `<video>` shows nothing" in err, err
+    assert main(["check"], root=root) == 0
+    assert "en.md:7: warning: raw HTML `<video>`" in capsys.readouterr().err
+
+
 def test_raw_html_blocks_are_aligned_by_the_text_they_show():
     assert blocks("<p>Raw <em>words</em> &amp; more</p>")[0].text == "Raw words & more"
 
