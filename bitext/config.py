@@ -111,7 +111,7 @@ def load_config(root: Path, content_dir: Path, out_dir: Path, diags: Diagnostics
     if text is None:
         return config
     split = frontmatter.SplitFile(text, 1, "", 1)
-    fields = frontmatter.load(split, path, diags) or {}
+    fields = frontmatter.load(split, path, diags, what="site.yaml") or {}
     values: dict[str, Any] = {"settings_path": path}
     for key, item in fields.items():
         checker = _CHECKS.get(key)
@@ -120,6 +120,8 @@ def load_config(root: Path, content_dir: Path, out_dir: Path, diags: Diagnostics
             diags.error(path, item.line, f"unknown setting `{key}`",
                         hint=f"did you mean `{near}`?" if near else "known settings: "
                         + ", ".join(_CHECKS))
+            continue
+        if item.value is frontmatter.INVALID:  # its YAML was reported where it is wrong
             continue
         problem, value = checker(item.value)
         if problem:

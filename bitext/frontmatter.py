@@ -104,28 +104,29 @@ FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load(split_file: SplitFile, path: Path, diags: Diagnostics,
-         loader: type = yaml.SafeLoader) -> dict[str, Field] | None:
+         loader: type = yaml.SafeLoader, what: str = "front matter") -> dict[str, Field] | None:
     """Parse the YAML mapping, keeping each key's file line; duplicate keys are errors.
 
-    `loader` composes the node tree; the checks are the same whichever it is.
+    `loader` composes the node tree; the checks are the same whichever it is. `what` names the
+    mapping in messages (`site.yaml`, the strings table: they are checked the same way).
     """
     offset = split_file.yaml_line - 1
-    node = _compose(split_file, path, diags, loader)
+    node = _compose(split_file, path, diags, loader, what)
     if node is False:
         return None
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
         diags.error(path, offset + node.start_mark.line + 1,
-                    "front matter must be a mapping of `key: value` lines",
+                    f"{what} must be a mapping of `key: value` lines",
                     hint="write one `key: value` per line, such as `title: My title`")
         return None
-    walker = _Walker(path, offset, diags)
+    walker = _Walker(path, offset, diags, what)
     fields: dict[str, Field] = {}
     for key_node, value_node in node.value:
         line = offset + key_node.start_mark.line + 1
         if not isinstance(key_node, yaml.ScalarNode) or not key_node.value:
-            diags.error(path, line, "front-matter keys must be plain names")
+            diags.error(path, line, f"{what} keys must be plain names")
             continue
         key = key_node.value
         if key in fields:
@@ -138,14 +139,14 @@ def load(split_file: SplitFile, path: Path, diags: Diagnostics,
             fields[key] = Field(value if len(diags.items) == errors else INVALID, line)
         except _TooBig as exc:
             diags.error(path, line, str(exc),
-                        hint="front matter holds a few short values; remove the anchors (&) and "
+                        hint=f"{what} holds a few short values; remove the anchors (&) and "
                         "aliases (*)" if walker.aliases else None)
             return None
     return fields
 
 
 def _compose(split_file: SplitFile, path: Path, diags: Diagnostics,
-             loader: type) -> yaml.Node | None | bool:
+             loader: type, what: str) -> yaml.Node | None | bool:
     """The YAML node tree, or False after reporting why there is none."""
     offset = split_file.yaml_line - 1
     if loader is not yaml.SafeLoader:
@@ -173,7 +174,7 @@ def _compose(split_file: SplitFile, path: Path, diags: Diagnostics,
     except RecursionError:  # PyYAML parses nested brackets recursively
         lines = split_file.yaml_text.split("\n")
         deepest = max(range(len(lines)), key=lambda i: lines[i].count("[") + lines[i].count("{"))
-        diags.error(path, split_file.yaml_line + deepest, "front matter nested too deeply")
+        diags.error(path, split_file.yaml_line + deepest, f"{what} nested too deeply")
     return False
 
 
@@ -198,8 +199,8 @@ class _TooBig(Exception):
 class _Walker:
     """YAML nodes → plain data (str, Scalar, list, dict), bounded in depth and size."""
 
-    def __init__(self, path: Path, offset: int, diags: Diagnostics):
-        self.path, self.offset, self.diags = path, offset, diags
+    def __init__(self, path: Path, offset: int, diags: Diagnostics, what: str):
+        self.path, self.offset, self.diags, self.what = path, offset, diags, what
         self.nodes = 0
         self.aliases = False
         self.seen: set[int] = set()
@@ -209,9 +210,9 @@ class _Walker:
         self.aliases |= id(node) in self.seen
         self.seen.add(id(node))
         if self.nodes > MAX_NODES:
-            raise _TooBig(f"front matter too large: more than {MAX_NODES} values")
+            raise _TooBig(f"{self.what} too large: more than {MAX_NODES} values")
         if depth > MAX_DEPTH:
-            raise _TooBig("front matter nested too deeply")
+            raise _TooBig(f"{self.what} nested too deeply")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if node.tag not in (f"{_YAML}seq", f"{_YAML}map"):
@@ -252,7 +253,8 @@ class _Walker:
     def _unsupported(self, node: yaml.Node) -> None:
         self.diags.error(self.path, self.offset + node.start_mark.line + 1,
                          f"unsupported YAML tag `{node.tag.replace(_YAML, '!!')}`",
-                         hint="front matter holds text, lists and true/false; remove the `!` tag")
+                         hint=f"{self.what} holds text, lists and true/false; remove the `!` "
+                         "tag")
         return None
 
 

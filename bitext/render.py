@@ -152,7 +152,7 @@ def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] |
     # Python composer takes ten times as long); the walk over the nodes is the same.
     fields = None if text is None else frontmatter.load(
         frontmatter.SplitFile(text, 1, "", 1), path, diags,
-        getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        getattr(yaml, "CSafeLoader", yaml.SafeLoader), "the strings table")
     if fields is None:
         return None
     strings: dict[str, dict[str, str]] = {}
