@@ -5,6 +5,7 @@ Pure: takes parsed entries with their documents and alignments, returns pages to
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -175,7 +176,14 @@ def tag_slug(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).casefold()
     text = _SIGN_RE.sub(lambda m: "-plus-" * len(m[0]) if m[0][0] == "+" else "-sharp-", text)
     text = re.sub(r"[^\w]+", "-", text).strip("-")
+    if len(text.encode()) > MAX_TAG_BYTES:  # a folder name: most file systems stop at 255 bytes
+        digest = hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+        cut = text.encode()[:MAX_TAG_BYTES - 9].decode(errors="ignore").rstrip("-")
+        text = f"{cut}-{digest}"
     return text or "tag"
+
+
+MAX_TAG_BYTES = 120
 
 
 _SIGN_RE = re.compile(r"(?<=\w)(?:\++|#)")

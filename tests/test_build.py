@@ -528,3 +528,21 @@ def test_a_failed_build_says_whether_a_previous_site_is_kept(project, run):
     assert again.stderr.rstrip().endswith("; the previous site was left as it was")
     check = run(root, "check")
     assert "check failed" not in check.stderr and "left as it was" not in check.stderr
+
+
+def test_a_very_long_tag_gets_a_short_distinct_folder():
+    from bitext.assemble import MAX_TAG_BYTES, tag_slug
+
+    long_a, long_b = "x" * 300 + "a", "x" * 300 + "b"
+    cjk = "人工智能" * 60  # 720 bytes in UTF-8
+    slugs = [tag_slug(t) for t in (long_a, long_b, cjk)]
+    assert all(len(s.encode()) <= MAX_TAG_BYTES for s in slugs)
+    assert len(set(slugs)) == 3 and slugs[2].startswith("人工智能")
+    assert tag_slug("x" * 100) == "x" * 100  # short enough: as written
+
+
+def test_a_site_with_a_300_character_tag_builds(project, run):
+    root = project({"content/p/en.md": entry("P", "Text.", tags=f"[ok, {'y' * 300}]")})
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0, result.stderr
+    assert len(list((root / "site/tags").iterdir())) == 3  # ok/, the long one, index.html
