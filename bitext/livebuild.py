@@ -35,7 +35,7 @@ from .config import SiteConfig, load_config
 from .content import Entry
 from .errors import Diagnostic, Diagnostics
 from .livecontent import EntryMemo, Parsed
-from .livewrite import SiteWriter
+from .livewrite import SiteWriter, stamp
 from .publish import FEED_LIMIT
 from .render import (
     MemoryBytecode,
@@ -43,6 +43,8 @@ from .render import (
     RowsMemo,
     Theme,
     make_theme,
+    minified_files,
+    minifies,
     render_pages,
     render_site,
 )
@@ -117,6 +119,7 @@ class LiveSite:
         self._extras: dict[PurePosixPath, OutputFile] = {}
         self._extras_written = True
         self._site_files: set[PurePosixPath] = set()  # the 404 page, feeds…: made with the site
+        self._minified: dict[Path, tuple[tuple, list[OutputFile]]] = {}  # by source: stamp, file
         self._ok = False  # whether the last rebuild succeeded
         self._forget_output()
 
@@ -161,7 +164,7 @@ class LiveSite:
         self._ok = False
         if diags.has_errors() or self._theme is None:
             return self._failed(diags, started)
-        files = self._render(plan, diags)
+        files = self._render(plan, diags) + self._theme_files(diags)
         if diags.has_errors():
             return self._failed(diags, started)
         if fresh or not self._extras_written:
@@ -296,16 +299,33 @@ class LiveSite:
         self._plan = plan
 
     def _copies(self, model: SiteModel) -> dict[PurePosixPath, Path]:
-        """Theme static files at the site root (dotfiles skipped), then entry assets."""
-        copies: dict[PurePosixPath, Path] = {}
-        static = self.config.static_dir
-        if static.is_dir():
-            for path in sorted(p for p in static.rglob("*") if p.is_file()):
-                rel = path.relative_to(static)
-                if not any(part.startswith(".") for part in rel.parts):
-                    copies[PurePosixPath(*rel.parts)] = path
+        """Theme static files at the site root (dotfiles, scripts and stylesheets skipped: see
+        `_theme_files`), then entry assets."""
+        copies = {rel: path for rel, path in self._static() if not minifies(path)}
         copies.update((asset.output, asset.source) for asset in model.assets)
         return copies
+
+    def _theme_files(self, diags: Diagnostics) -> list[OutputFile]:
+        """The theme's scripts and stylesheets, minified as `build` ships them; each is made
+        again only when its file changed (the writer then skips what did not)."""
+        made: dict[Path, tuple[tuple, list[OutputFile]]] = {}
+        for rel, path in self._static():
+            if minifies(path):
+                now = stamp(path)
+                kept = self._minified.get(path)
+                made[path] = kept if kept and kept[0] == now else \
+                    (now, list(minified_files([(path, rel)], diags)))
+        self._minified = made
+        return [item for _, items in made.values() for item in items]
+
+    def _static(self) -> list[tuple[PurePosixPath, Path]]:
+        static = self.config.static_dir
+        if not static.is_dir():
+            return []
+        found = [(path.relative_to(static).parts, path)
+                 for path in sorted(p for p in static.rglob("*") if p.is_file())]
+        return [(PurePosixPath(*parts), path) for parts, path in found
+                if not any(part.startswith(".") for part in parts)]
 
 
 class SessionSite:

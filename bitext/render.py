@@ -328,6 +328,31 @@ def _strings_tables(theme: Theme, model: SiteModel) -> dict[str, dict[str, str]]
     return {lang: ui_table(theme.strings, lang) for lang, _ in _ui_langs(model, theme)}
 
 
+# The build ships the theme's scripts and stylesheets without comments and spare whitespace
+# (a reading page's own CSS and JS must stay under 30 KB); `serve` serves them as written.
+MINIFIED = {".js", ".css"}
+
+
+def minifies(path: Path) -> bool:
+    return path.suffix.lower() in MINIFIED
+
+
+def minified_files(files: Iterable[tuple[Path, PurePosixPath]],
+                   diags: Diagnostics) -> Iterator[OutputFile]:
+    """Each theme script or stylesheet, minified (rjsmin, rcssmin: both keep the meaning)."""
+    import rcssmin
+    import rjsmin
+
+    for source, rel in files:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            diags.error(source, None, f"cannot read the theme file: {exc}")
+            continue
+        small = rjsmin.jsmin(text) if source.suffix.lower() == ".js" else rcssmin.cssmin(text)
+        yield OutputFile(rel, small.encode("utf-8") + b"\n")
+
+
 def _strings_js(lang: str, table: dict[str, str]) -> bytes:
     data = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return (f"(window.BITEXT_I18N=window.BITEXT_I18N||{{}})[{json.dumps(lang)}]={data};\n"

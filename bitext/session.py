@@ -308,9 +308,11 @@ class _Render:
             sorted((slug, keys[f"{slug}/index.html"]) for slug in feeds))
         self.search_key = "s:" + digest(env, [(p.entry.slug, summaries[p.entry.slug].key)
                                               for p in model.articles])
-        self.copies = self._copies()
+        self.copies, self.minified = self._copies()
         for source, rel in self.copies:
             keys[str(rel)] = "c:" + (run.index.files.digest_of(source) or "?")
+        for source, rel in self.minified:
+            keys[str(rel)] = "m:" + digest(run.code, run.index.files.digest_of(source) or "?")
         state = run.state
         outputs = run.session._verified(state) if run.write else None
         self.patching = outputs is not None
@@ -332,15 +334,19 @@ class _Render:
         site = repr(model) if whole else (model.languages, dict(model.labels), model.tags)
         return digest(self.run.code, config_key(self.config), templates, site), whole
 
-    def _copies(self) -> list[tuple[Path, PurePosixPath]]:
-        """The theme's static files at the site root, then entry assets beside their pages."""
-        static, copies = self.config.static_dir, []
+    def _copies(self) -> tuple[list[tuple[Path, PurePosixPath]], list[tuple[Path, PurePosixPath]]]:
+        """The theme's static files at the site root, then entry assets beside their pages; and
+        apart, the theme's scripts and stylesheets, which are shipped minified."""
+        from .render import minifies
+
+        static, copies, minified = self.config.static_dir, [], []
         if static.is_dir():
             for path in sorted(p for p in static.rglob("*") if p.is_file()):
                 rel = path.relative_to(static)
                 if not any(part.startswith(".") for part in rel.parts):
-                    copies.append((path, PurePosixPath(*rel.parts)))
-        return copies + [(asset.source, asset.output) for asset in self.model.assets]
+                    (minified if minifies(path) else copies).append(
+                        (path, PurePosixPath(*rel.parts)))
+        return copies + [(a.source, a.output) for a in self.model.assets], minified
 
     def go(self, report: BuildReport) -> None:
         from .output import PublishReport, patch, publish
@@ -373,7 +379,7 @@ class _Render:
 
     def _files(self, report: BuildReport) -> Iterator:
         """Every generated file whose key changed: articles (workers), lists, extras, search."""
-        from .render import render_pages, render_site
+        from .render import minified_files, render_pages, render_site
 
         run, keys, old = self.run, self.run.keys, self.old
         tasks = [(p, self.summaries[p.entry.slug].key, None) for p in self.model.articles
@@ -388,6 +394,8 @@ class _Render:
         lists = [p for p in self.model.lists if old.get(str(p.output)) != keys[str(p.output)]]
         report.rendered += len(lists)
         yield from render_pages(lists, self.site, self.config, self.job.theme, self.diags)
+        yield from minified_files([(s, r) for s, r in self.minified
+                                   if old.get(str(r)) != keys[str(r)]], self.diags)
         yield from self._keyed(self.extras_key, lambda: render_site(
             self._with_feed_bodies(), self.config, self.job.theme, self.diags, only=frozenset()))
         if run.search:

@@ -546,3 +546,23 @@ def test_a_site_with_a_300_character_tag_builds(project, run):
     result = run(root, "build", "--no-search")
     assert result.returncode == 0, result.stderr
     assert len(list((root / "site/tags").iterdir())) == 3  # ok/, the long one, index.html
+
+
+def test_the_theme_scripts_and_stylesheets_ship_minified(project, run):
+    root = project(two_language_site())
+    css = root / "static/assets/site.css"
+    css.write_text("/* a note for the theme's authors */\n" + css.read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    assert run(root, "build", "--no-search").returncode == 0
+    for name in ("assets/site.css", "assets/reader.js", "assets/search-ui.js"):
+        source = (root / "static" / name).read_text(encoding="utf-8")
+        shipped = (root / "site" / name).read_text(encoding="utf-8")
+        assert len(shipped) < 0.95 * len(source), name
+    assert "a note for the theme" not in (root / "site/assets/site.css").read_text()
+    assert (root / "site/favicon.svg").read_bytes() == (root / "static/favicon.svg").read_bytes()
+    # An edit of one stylesheet ships it again, minified, and nothing else is written.
+    css.write_text(css.read_text(encoding="utf-8") + "\n.added-rule { color: red }\n",
+                   encoding="utf-8")
+    again = run(root, "build", "--no-search")
+    assert ".added-rule{color:red}" in (root / "site/assets/site.css").read_text()
+    assert "(1 file written" in again.stdout, again.stdout

@@ -212,7 +212,8 @@ def test_adding_and_deleting_a_language_file_updates_the_page(serve):
 def test_template_settings_and_static_edits_rerender_or_copy(serve):
     server = serve(hello_site())
     css = server.root / "static/assets/site.css"
-    css.write_text(css.read_text(encoding="utf-8") + "\n/* edited-static */\n", encoding="utf-8")
+    css.write_text(css.read_text(encoding="utf-8") + "\n.edited-static { color: red }\n",
+                   encoding="utf-8")  # a rule: comments are not shipped
     assert wait_for(lambda: "edited-static" in server.page("/assets/site.css")), server.log()
     base = server.root / "templates/base.html"
     base.write_text(base.read_text(encoding="utf-8").replace(
@@ -287,7 +288,8 @@ def test_livereload_reload_follows_every_build_even_saves_a_second_apart(serve):
         assert wait_for(lambda n=n: len(client.reloads) > n), (client.reloads, server.log())
         assert f"Save number {n}." in server.page("/hello/")  # reload comes after the write
     css = server.root / "static/assets/site.css"
-    css.write_text(css.read_text(encoding="utf-8") + "\n/* restyle */\n", encoding="utf-8")
+    css.write_text(css.read_text(encoding="utf-8") + "\n.restyled { color: red }\n",
+                   encoding="utf-8")
     assert wait_for(lambda: len(client.reloads) > 3), server.log()
     assert client.reloads[3] == "/assets/site.css"  # livereload.js restyles, no reload
     write(en, "---\ntitle: [unclosed\n---\n")
