@@ -450,7 +450,9 @@ def test_text_size_buttons_and_keys_scale_the_text_and_are_remembered(open_page,
     assert text_px(page) < normal
     assert page.get_attribute("#size-tools", "aria-labelledby") == "size-label"
     assert not open_page(java_script_enabled=False).is_visible("#size-tools")
-    assert not open_page(width=375).is_visible("#size-tools"), "phones zoom instead"
+    phone = open_page(width=375)
+    assert phone.is_visible("#size-tools"), "pinch zoom would make the text scroll sideways"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 
 
 def test_marks_checkbox_hides_the_alignment_marks(open_page, base_url):
@@ -617,3 +619,74 @@ def test_list_items_line_up_side_by_side_when_the_lists_match(browser, tmp_path)
         page.goto(f"{url}/list/?mode=side-by-side&pair=en,zh")
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
         page.close()
+
+
+def test_changing_mode_or_language_keeps_the_row_being_read_at_the_top(browser, tmp_path):
+    en = "\n\n".join(f"English paragraph {k}, long enough to be a line of reading text."
+                     for k in range(60))
+    zh = "\n\n".join(f"第 {k} 段中文，长到足以成为一行正文。" for k in range(60))
+    site = build_site(tmp_path, {"content/long/en.md": entry("Long", en, original="true"),
+                                 "content/long/zh.md": entry("长文", zh)})
+    with serve(site) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/long/?mode=side-by-side&pair=en,zh")
+
+        def offset(seg: str) -> float:  # the row's top below the toolbar's bottom, in px
+            return page.evaluate(
+                f"document.getElementById('{seg}').getBoundingClientRect().top - "
+                "document.getElementById('tools').getBoundingClientRect().bottom")
+
+        page.evaluate("document.getElementById('s30').scrollIntoView()")
+        page.wait_for_timeout(100)  # the row at the top is noted on the next frame
+        for key in ("1", "i", "2", "s"):
+            page.keyboard.press(key)
+            assert -2 < offset("s30") < 40, key
+        page.evaluate("window.scrollTo(0, 0)")  # at the top of the page nothing is moved
+        page.wait_for_timeout(100)
+        page.keyboard.press("1")
+        assert page.evaluate("window.scrollY") == 0
+        page.close()
+
+
+def test_a_phone_checks_the_mode_it_draws_but_keeps_the_choice(open_page):
+    page = open_page("/essay/", width=390, height=844)
+    # Side by side is drawn interleaved on a phone: that radio is the one checked.
+    assert page.is_checked("#m-inter") and not page.is_checked("#m-side")
+    page.check("#more")
+    page.check("#b-2")  # another pair: the stored and shared mode stays side by side
+    assert "mode=side-by-side" in page.url
+    stored = page.evaluate("JSON.parse(localStorage.getItem('bitext'))")
+    assert stored["mode"] == "side-by-side" and stored["pair"] == ["en", "ja"]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(50)
+    assert page.is_checked("#m-side")
+    assert_side_by_side(page, "en", "ja")
+
+
+def test_escape_on_a_phone_closes_one_layer_at_a_time(open_page):
+    page = open_page("/essay/", width=390, height=844)
+    page.click("label.more-toggle")
+    page.keyboard.press("?")
+    assert page.locator(".help").get_attribute("open") is not None
+    page.keyboard.press("Escape")
+    assert page.locator(".help").get_attribute("open") is None and page.is_checked("#more")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Escape")
+    assert not page.is_checked("#more")
+    assert page.evaluate("document.activeElement.id") == "more"
+
+
+def test_turning_shortcuts_off_turns_off_the_search_key_too(open_page):
+    page = open_page("/essay/")
+    page.keyboard.press("?")
+    page.uncheck("#keys")
+    page.keyboard.press("Escape")
+    page.keyboard.press("/")
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.querySelector('dialog[open]')") is None
+    page.goto(page.url.split("/essay/")[0] + "/")  # the home page has no switch: it is stored
+    page.keyboard.press("/")
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.querySelector('dialog[open]')") is None
+    page.click("#search-open")  # the button still opens it
+    page.wait_for_selector("dialog[open]", timeout=10_000)

@@ -566,3 +566,15 @@ def test_the_theme_scripts_and_stylesheets_ship_minified(project, run):
     again = run(root, "build", "--no-search")
     assert ".added-rule{color:red}" in (root / "site/assets/site.css").read_text()
     assert "(1 file written" in again.stdout, again.stdout
+
+
+def test_the_author_is_credited_in_every_language(project, run):
+    root = project(two_language_site())
+    assert run(root, "build", "--no-search").returncode == 0
+    html = (root / "site/first-post/index.html").read_text()
+    byline = html[html.index('class="seg byline"'):html.index('class="doc"')]
+    for lang in ("en", "zh"):
+        cell = byline[byline.index(f'lang="{lang}" data-l'):]
+        cell = cell[:cell.index("</p>")]
+        assert 'data-name="Jane Doe"' in cell, lang
+    assert 'data-name="李四"' in byline  # and the translator beside the author in Chinese

@@ -24,7 +24,33 @@
     var prefs = load().prefs || {};
     if (byId("swap").checked) pair.reverse();
     form.querySelectorAll("[data-pref]").forEach(function (el) { prefs[el.dataset.pref] = el.checked; });
+    if (fitted && mode.id === "m-inter") mode = byId("m-side");
     return { mode: mode.value, lang: mode.dataset.lang || pair[0], pair: pair, prefs: prefs };
+  }
+  // A phone draws side by side as interleaved: its radio is checked to say so, while the choice
+  // kept (and shared in the URL) stays side by side, for wider screens.
+  var fitted = false, phone = matchMedia("(max-width:720px)");
+  function fit() {
+    var side = byId("m-side"), inter = byId("m-inter");
+    if (phone.matches && side.checked) fitted = inter.checked = true;
+    else if (!phone.matches && fitted && inter.checked) { side.checked = true; fitted = false; }
+  }
+  // The row at the top of the view, kept as the reader scrolls: a change of mode or languages
+  // (which moves every row) brings it back under the toolbar.
+  var anchor = null, looking = false;
+  function findAnchor() {
+    var edge = form.getBoundingClientRect().bottom, rows = document.querySelectorAll(".doc > .seg");
+    looking = false;
+    anchor = null;
+    if (!rows.length || rows[0].getBoundingClientRect().top >= edge) return;  // above the text
+    for (var i = 0; i < rows.length && !anchor; i++) {
+      if (rows[i].offsetParent !== null && rows[i].getBoundingClientRect().bottom > edge) anchor = rows[i];
+    }
+  }
+  function keepPlace() {
+    var row = anchor;
+    while (row && row.offsetParent === null) row = row.nextElementSibling;  // left out: the next
+    if (row) row.scrollIntoView();
   }
   function showInUrl(state) {  // a shared link opens the page as the reader sees it
     var url = new URL(location.href), q = url.searchParams, single = state.mode === "single";
@@ -52,6 +78,12 @@
 
   if (form) {
     var last = { a: value("a"), b: value("b") }, now = reading(), pair = reader.dataset.pair;
+    fit();
+    document.addEventListener("DOMContentLoaded", fit);  // after inline.js checks the stored mode
+    if (phone.addEventListener) phone.addEventListener("change", fit);
+    addEventListener("scroll", function () {
+      if (!looking) { looking = true; requestAnimationFrame(findAnchor); }
+    }, { passive: true });
     var changed = now.mode !== reader.dataset.mode ||
       (now.mode === "single" ? now.lang !== pair.split(",")[0] : now.pair.join() !== pair);
     if (changed || /[?&](mode|lang|pair)=/.test(location.search)) showInUrl(now);
@@ -60,6 +92,7 @@
       var input = event.target, other = input.name === "a" ? "b" : "a";
       var langs = reader.dataset.langs.split(" ");
       if (input.id === "more") return;
+      if (input.name === "mode") fitted = false;
       if (input.id === "swap") {  // with the script, a swap trades the pickers: they say what is shown
         var a = value("a"), b = value("b");
         input.checked = false;
@@ -73,8 +106,14 @@
       showInUrl(state);
       blanks(state);
       scrollers();
+      keepPlace();
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
+    var menu = form.querySelector(".more");  // on phones: Tab out of "More" closes it
+    menu.addEventListener("focusout", function (e) {
+      var to = e.relatedTarget;
+      if (to && !menu.contains(to) && to !== byId("more")) byId("more").checked = false;
+    });
     measureToolbar();
     if (window.ResizeObserver) new ResizeObserver(measureToolbar).observe(form);
   }
@@ -200,11 +239,9 @@
   var KEYS = { s: "m-side", i: "m-inter", x: "swap", m: "marks" };
   document.addEventListener("keydown", function (e) {
     var el = e.target, tag = el.tagName, key = e.key, keys = byId("keys"), more = byId("more");
-    if (key === "Escape") {  // closes the help, and on phones the "More" menu holding it
-      var helped = closeHelp(), menu = more && more.checked;
-      if (menu) more.checked = false;
-      if (menu && !helped) more.focus();
-      if (helped || menu) return;
+    if (key === "Escape") {  // closes the help, then (on phones) the "More" menu holding it
+      if (closeHelp()) return;
+      if (more && more.checked) { more.checked = false; more.focus(); return; }
     }
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || (keys && !keys.checked) ||
         tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||

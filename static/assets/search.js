@@ -22,11 +22,17 @@
       function (error) { loading = null; console.error("search:", error); });
   }
 
+  function keysOff() {  // the reader's "keyboard shortcuts" switch, here or as last stored
+    var keys = document.getElementById("keys");
+    if (keys) return !keys.checked;
+    try { return JSON.parse(localStorage.getItem("bitext")).prefs.keys === false; } catch (e) { return false; }
+  }
+
   button.hidden = false;
   document.querySelectorAll(".search-key").forEach(function (el) { el.hidden = false; });
   button.addEventListener("click", open);
   document.addEventListener("keydown", function (e) {
-    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || keysOff()) return;
     var el = e.target, tag = (el.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || el.isContentEditable) return;
     e.preventDefault();
