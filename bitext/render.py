@@ -41,6 +41,7 @@ class OutputFile:
 
     path: PurePosixPath
     data: bytes
+    source: Path | None = None  # the file it is made from, if one: named when paths collide
 
 
 ROWS_TEMPLATE = "_rows.html"  # an article's segments, rendered by `rows(page)` in article.html
@@ -350,7 +351,7 @@ def minified_files(files: Iterable[tuple[Path, PurePosixPath]],
             diags.error(source, None, f"cannot read the theme file: {exc}")
             continue
         small = rjsmin.jsmin(text) if source.suffix.lower() == ".js" else rcssmin.cssmin(text)
-        yield OutputFile(rel, small.encode("utf-8") + b"\n")
+        yield OutputFile(rel, small.encode("utf-8") + b"\n", source)
 
 
 def _strings_js(lang: str, table: dict[str, str]) -> bytes:

@@ -308,6 +308,7 @@ class _Render:
             sorted((slug, keys[f"{slug}/index.html"]) for slug in feeds))
         self.search_key = "s:" + digest(env, [(p.entry.slug, summaries[p.entry.slug].key)
                                               for p in model.articles])
+        pages = {rel.casefold() for rel in keys}  # before the copies' keys join them
         self.copies, self.minified = self._copies()
         for source, rel in self.copies:
             keys[str(rel)] = "c:" + (run.index.files.digest_of(source) or "?")
@@ -319,6 +320,7 @@ class _Render:
         if outputs is not None and outputs is not state.outputs:
             state = run.state = replace(state, outputs=outputs)
         self.old = state.keys if self.patching or not run.write else {}
+        self._check_claims(pages)
         self.search_pages: dict[str, tuple] = {}
         self.bodies: dict[str, workers.ArticleBody] = {}
         self.digests: dict[str, str] = {}
@@ -333,6 +335,17 @@ class _Render:
                 whole = whole or bool(_WHOLE_SITE_RE.search(data.decode("utf-8", "replace")))
         site = repr(model) if whole else (model.languages, dict(model.labels), model.tags)
         return digest(self.run.code, config_key(self.config), templates, site), whole
+
+    def _check_claims(self, pages: set[str]) -> None:
+        """A theme file at a path the site writes is an error, in a cached build too: there the
+        generated file may not be written again, for the output to see two owners."""
+        made = pages | {rel.casefold() for rel, key in self.old.items()
+                        if not key.startswith(("c:", "m:"))}
+        static = self.config.static_dir  # entry assets have a check of their own (assemble)
+        for source, rel in self.copies + self.minified:
+            if str(rel).casefold() in made and source.is_relative_to(static):
+                self.diags.error(source, None, f"two sources write the output file `{rel}` "
+                                 "(also written by the site)", hint="rename one of them")
 
     def _copies(self) -> tuple[list[tuple[Path, PurePosixPath]], list[tuple[Path, PurePosixPath]]]:
         """The theme's static files at the site root, then entry assets beside their pages; and
@@ -394,10 +407,10 @@ class _Render:
         lists = [p for p in self.model.lists if old.get(str(p.output)) != keys[str(p.output)]]
         report.rendered += len(lists)
         yield from render_pages(lists, self.site, self.config, self.job.theme, self.diags)
-        yield from minified_files([(s, r) for s, r in self.minified
-                                   if old.get(str(r)) != keys[str(r)]], self.diags)
         yield from self._keyed(self.extras_key, lambda: render_site(
             self._with_feed_bodies(), self.config, self.job.theme, self.diags, only=frozenset()))
+        yield from minified_files([(s, r) for s, r in self.minified
+                                   if old.get(str(r)) != keys[str(r)]], self.diags)
         if run.search:
             from .search import search_files
 

@@ -474,3 +474,32 @@ def test_a_file_read_again_for_its_new_time_keeps_its_warnings(project, run):
     result = run(root, "build", "--no-search", "--strict")
     assert result.returncode == 1 and "error: image `p.png` not found" in result.stderr
     assert "warning: image `p.png` not found" in build(run, root)
+
+
+@pytest.mark.parametrize("name", ["index.html", "p/index.html", "feed.xml", "assets/code.css",
+                                  "Index.HTML"])
+def test_a_cached_build_refuses_a_theme_file_at_a_generated_path_as_a_cold_one_does(
+        project, run, name):
+    root = project({"content/p/en.md": entry("P", "Text.")})
+    build(run, root)
+    before = tree(root / "site")
+    clash = root / "static" / name
+    clash.parent.mkdir(parents=True, exist_ok=True)
+    clash.write_text("<h1>static</h1>\n")
+    for args in ((), ("--no-cache",)):
+        result = run(root, "build", "--no-search", *args)
+        assert result.returncode == 1, (args, result.stdout)
+        assert f"static/{name}: error: two sources write the output file" in result.stderr
+        assert tree(root / "site") == before
+
+
+def test_a_theme_file_the_site_starts_to_write_is_refused_on_the_next_cached_build(project, run):
+    root = project({"content/p/en.md": entry("P", "Text.")})
+    (root / "static/tags").mkdir(parents=True)
+    (root / "static/tags/index.html").write_text("<p>my own tags page</p>\n")
+    build(run, root)  # no entry has tags: the file is the site's only tags page
+    (root / "content/p/en.md").write_text(entry("P", "Text.", tags="[ai]"))
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 1
+    assert "static/tags/index.html: error: two sources write" in result.stderr
+    assert (root / "site/tags/index.html").read_text() == "<p>my own tags page</p>\n"
