@@ -182,7 +182,9 @@ def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteCon
         resolved = out.resolve()
     except (RuntimeError, OSError) as exc:
         raise UsageError(f"the output folder {out} cannot be resolved (a loop of links?)") from exc
-    if out.is_symlink():  # a link to where the site is served: the site goes there
+    # A link to where the site is served: the site goes there. `site/../site` is `site`: the
+    # folder is swapped by renaming it, which a path through `..` would get wrong.
+    if out.is_symlink() or ".." in out.parts:
         out = resolved
     config = load_config(root, _resolve(args.content, root / "content"), out, diags)
     config = replace(config, drafts=getattr(args, "drafts", False),

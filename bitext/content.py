@@ -125,6 +125,8 @@ def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
         if is_ignored(item.name):
             continue
         path = content_dir / item.name
+        if _loops(item, path, diags):
+            continue
         if not item.is_dir():
             if path.suffix == ".md":
                 diags.warning(path, None, "Markdown file outside an entry folder is ignored",
@@ -148,6 +150,18 @@ def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
         if source:
             sources.append(source)
     return sources
+
+
+def _loops(item: os.DirEntry, path: Path, diags: Diagnostics) -> bool:
+    """A link that cannot be followed (a loop of links, too deep a chain): reported here, as
+    following it anywhere would raise."""
+    try:
+        item.is_dir()
+        return False
+    except OSError as exc:
+        diags.error(path, None, f"cannot follow this link: {exc.strerror or exc}",
+                    hint="a loop of links? remove it or point it at a file")
+        return True
 
 
 def _slugify(name: str) -> str:
@@ -232,6 +246,8 @@ def _walk(folder: Path, items: list[os.DirEntry], diags: Diagnostics,
     """
     folders = []
     for item in items:
+        if _loops(item, folder / item.name, diags):
+            continue
         if item.is_dir(follow_symlinks=False):
             folders.append(item)
         elif item.is_symlink() and item.is_dir():

@@ -578,3 +578,26 @@ def test_the_author_is_credited_in_every_language(project, run):
         cell = cell[:cell.index("</p>")]
         assert 'data-name="Jane Doe"' in cell, lang
     assert 'data-name="李四"' in byline  # and the translator beside the author in Chinese
+
+
+def test_a_loop_of_links_in_the_content_is_a_located_error(project, run):
+    root = project({"content/post/en.md": entry("Post", "Text.")})
+    (root / "content/post/zh.md").symlink_to("zh.md")
+    (root / "content/loop").symlink_to("loop")
+    for command in (["build", "--no-search"], ["check"]):
+        result = run(root, *command)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, command
+        assert "content/post/zh.md: error: cannot follow this link" in result.stderr, command
+    report = json.loads(run(root, "check", "--format", "json").stdout)
+    assert any("loop" in str(d) for d in report["diagnostics"])
+
+
+def test_an_output_path_through_dot_dot_is_the_folder_it_names(project, run):
+    root = project({"content/post/en.md": entry("Post", "Text.")})
+    assert run(root, "build", "--no-search").returncode == 0
+    before = (root / "site/post/index.html").read_bytes()
+    for out in ("site/../site", str(root / "site/../site"), "elsewhere/../site"):
+        result = run(root, "build", "--no-search", "--out", out)
+        assert result.returncode == 0, (out, result.stderr)
+        assert (root / "site/post/index.html").read_bytes() == before
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith((".site", "elsewhere"))) == []
