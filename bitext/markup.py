@@ -226,11 +226,18 @@ def _emptied(group: list[Token], body_line: int) -> Link:
     head = group[0]
     raw = "".join(t.content for t in group for t in (t, *(t.children or ()))
                   if t.type in ("html_block", "html_inline"))
+    line = body_line + (head.map[0] if head.map else 0)
+    if raw.lstrip().startswith("<!--") and "-->" not in raw:  # markdown-it: to the end
+        return Link("", line, False, "an HTML comment opened here is never closed with `-->`, "
+                    "so it hides everything after it")
     tag = _TAG_RE.search(_COMMENTS_RE.sub("", raw))
-    what = f"raw HTML `<{tag.group(2).lower()}>`" if tag else "raw HTML"
-    return Link("", body_line + (head.map[0] if head.map else 0), False,
-                f"{what} shows nothing once made safe (scripts, frames, styles, forms and "
-                "embeds are removed), so it is left out of the page")
+    name = tag.group(2).lower() if tag else ""
+    if name in _WRAPPERS and _wrapper_balance(raw) > 0:  # `_wrapped` found no end: it stands alone
+        return Link("", line, False, f"`<{name}>` opened here is never closed, so it wraps "
+                    f"nothing: add `</{name}>` on a line of its own after what it holds")
+    what = f"raw HTML `<{name}>`" if name else "raw HTML"
+    return Link("", line, False, f"{what} shows nothing once made safe (scripts, frames, styles, "
+                "forms and embeds are removed), so it is left out of the page")
 
 
 def _inner_pins(group: list[Token], body_line: int) -> list[Link]:

@@ -265,6 +265,14 @@ def test_what_the_parse_leaves_out_is_noted_where_it_was_written():
     assert [b.text for b in blocks("<video src=\"clip.mp4\"></video>\n\nText.")] == ["Text."]
 
 
+def test_an_unclosed_comment_or_wrapper_is_named_as_such():
+    hidden = notes("First.\n\n<!-- TODO: check this\n\nSecond.\n\nThird.")
+    assert hidden == [(3, "an HTML comment opened here is never closed with `-->`, so it hides "
+                          "everything after it")]
+    lone = notes("A.\n\n<details>\n\nInside.\n\nB.")
+    assert lone[0][0] == 3 and lone[0][1].startswith("`<details>` opened here is never closed")
+
+
 def test_a_build_warns_of_left_out_html_and_says_it_again_from_the_cache(tmp_path, monkeypatch,
                                                                           capsys):
     root = new_project(tmp_path, {"content/clip/en.md": "---\ntitle: Clip\n---\n\nWatch:\n\n"
