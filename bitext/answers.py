@@ -77,6 +77,27 @@ def code_css(light: str, dark: str) -> str:
     return ANSWERS.ask("code_css", f"{light} {dark}", _code_css)
 
 
+def preferred(tag: str) -> str | None:
+    """The tag readers' software expects for a deprecated or three-letter code that has a
+    shorter one (`iw` → `he`, `eng` → `en`, `zh-cmn` → `zh`); None when `tag` is already it."""
+    return ANSWERS.ask("preferred", tag, _preferred)
+
+
+def _preferred(tag: str) -> str | None:
+    import langcodes
+
+    try:
+        standard = langcodes.standardize_tag(tag)
+    except (ValueError, LookupError):
+        return None
+    language, better = tag.split("-")[0].lower(), standard.split("-")[0]
+    # Only a change of language subtag to an equal or shorter one: `tl` → `fil` is CLDR's taste,
+    # not a deprecation, and `zh-TW` stays as written.
+    if better == language or len(better) > len(language):
+        return None
+    return standard
+
+
 def _registered(tag: str) -> bool:
     import langcodes
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from . import answers
 from .config import SiteConfig, load_config, normalize_base_url
 from .content import MAX_LANGUAGES, SLUG_RE, normalize_lang
 from .errors import Diagnostics, SiteError, UsageError, count
@@ -352,6 +353,10 @@ def _cmd_new(args: argparse.Namespace, root: Path) -> int:
     langs = [normalize_lang(part.strip()) for part in args.langs.split(",") if part.strip()]
     if not langs or None in langs:
         raise UsageError(f"--langs {args.langs!r} must list language tags such as en,zh")
+    old = next((lang for lang in langs if answers.preferred(lang)), None)
+    if old:
+        raise UsageError(f"--langs: `{old}` is an old or long code; use "
+                         f"`{answers.preferred(old)}`")
     twice = next((lang for k, lang in enumerate(langs) if lang in langs[:k]), None)
     if twice or len(langs) > MAX_LANGUAGES:
         raise UsageError(f"--langs names `{twice}` twice" if twice else

@@ -219,6 +219,9 @@ def _add_language_file(path: Path, files: dict[str, Path], diags: Diagnostics) -
                     (": the code stands for no particular language" if special else ""),
                     hint="name each file <lang>.md with a BCP 47 tag such as en.md, zh.md, "
                     "zh-Hant.md, ja.md")
+    elif (better := answers.preferred(lang)) is not None:
+        diags.error(path, None, f"`{lang}` is an old or long code for `{better}`",
+                    hint=f"rename it {better}.md: browsers, fonts and search know `{better}`")
     elif lang in files:
         diags.error(path, None, f"two files for language `{lang}`: {files[lang].name} and "
                     f"{path.name}")

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import answers
 from .content import SLUG_RE, normalize_lang
 from .errors import Diagnostic, Diagnostics, SiteError, SourceLocation, count, display_path
 from .rawtext import (
@@ -617,6 +618,9 @@ def check_langs(langs: Sequence[str] | None, path: Path) -> list[str] | None:
         if canonical is None:
             diags.error(path, None, f"--langs: {tag!r} is not a language tag",
                         hint="use BCP 47 tags such as en, zh, zh-Hant, ja, ko, ru")
+        elif answers.preferred(canonical):
+            diags.error(path, None, f"--langs: `{canonical}` is an old or long code; use "
+                        f"`{answers.preferred(canonical)}`")
         elif canonical in out:
             diags.error(path, None, f"--langs: {canonical} is listed twice")
         elif writing_of_lang(canonical) is None:

@@ -264,6 +264,7 @@ def test_new_scaffolds_an_entry_that_builds(project, run):
 @pytest.mark.parametrize("args, message", [
     (["My Essay"], "invalid slug"), (["tags"], "reserved for the site's own pages"),
     (["essay", "--langs", "en,zh,EN"], "--langs names `en` twice"),
+    (["essay", "--langs", "en,iw"], "`iw` is an old or long code; use `he`"),
     (["essay", "--langs", ",".join(["en", "zh", "ja", "fr", "de", "es", "it", "ko", "pt", "ru",
                                      "nl", "sv", "fi"])], "a page shows at most 12")])
 def test_new_refuses_what_the_build_would_refuse_with_usage_status(project, run, args, message):
