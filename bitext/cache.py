@@ -49,7 +49,7 @@ TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# bitext build cache; safe t
 # timestamp tick (1-2 s on some file systems): its stat is not trusted to mean "unchanged".
 RACY_NS = 2_000_000_000
 
-Stat = tuple[int, int, int]  # size, mtime_ns, inode
+Stat = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 
 
 class CacheError(Exception):
@@ -109,7 +109,9 @@ def source_date_epoch() -> str:
 # -- stats -----------------------------------------------------------------------------------
 
 def stat_of(info: os.stat_result) -> Stat:
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    # The change time too: a tool can put a file's modification time back after rewriting it
+    # in place (same size, same inode), never its change time (git's index checks it too).
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
 def scan(folder: Path) -> dict[str, Stat]:
@@ -128,9 +130,9 @@ def scan(folder: Path) -> dict[str, Stat]:
         for item in items:
             rel = prefix + item.name
             if item.is_symlink():
-                found[rel + " -> " + os.readlink(item.path)] = (-1, 0, 0)
+                found[rel + " -> " + os.readlink(item.path)] = (-1, 0, 0, 0)
             elif item.is_dir(follow_symlinks=False):
-                found[rel + "/"] = (0, 0, item.inode())
+                found[rel + "/"] = (0, 0, item.inode(), 0)
                 walk(item.path, rel + "/")
             else:
                 found[rel] = stat_of(item.stat(follow_symlinks=False))
@@ -141,7 +143,7 @@ def scan(folder: Path) -> dict[str, Stat]:
 
 def racy(stat: Stat, since_ns: int) -> bool:
     """True when the file changed so close to `since_ns` that its stat may hide a later edit."""
-    return stat[1] >= since_ns - RACY_NS
+    return max(stat[1], stat[3]) >= since_ns - RACY_NS
 
 
 @dataclass

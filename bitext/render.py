@@ -9,6 +9,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import traceback
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -113,15 +114,39 @@ def _without_comment_lines(script: str) -> str:
 
 class _FolderBytecode(jinja2.FileSystemBytecodeCache):
     """Jinja's file cache, best effort like the rest of the build cache: a full disk or a
-    folder that vanished or turned read-only costs a compile, never the build."""
+    folder that vanished or turned read-only costs a compile, never the build.
+
+    Each file starts with a digest of the rest: Jinja checks only a header and the template's
+    checksum before unmarshalling code, and a damaged file crashed Python or garbled pages.
+    """
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().load_bytecode(bucket)
+        try:
+            data = Path(self._get_cache_filename(bucket)).read_bytes()
+        except OSError:
+            return
+        body = data[_DIGEST_SIZE:]
+        if data[:_DIGEST_SIZE] == hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest():
+            bucket.bytecode_from_string(body)  # else compiled again, and written over
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        body = bucket.bytecode_to_string()
         with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+            _save_compiled(Path(self._get_cache_filename(bucket)),
+                           hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body)
+
+
+_DIGEST_SIZE = 32
+
+
+def _save_compiled(target: Path, data: bytes) -> None:
+    """Whole or not at all (a spare file renamed over the target); raises OSError."""
+    spare = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        spare.write_bytes(data)
+        os.replace(spare, target)
+    finally:
+        spare.unlink(missing_ok=True)
 
 
 class MemoryBytecode(jinja2.BytecodeCache):
