@@ -61,7 +61,7 @@ def _group_notes(item: ParsedEntry, seg) -> list[Note]:
         if lang == original:
             continue
         shape = seg.shape(original, lang)
-        if shape != "1-1":
+        if shape not in ("1-1", "0-0"):  # 0-0: a row of a third language only, none of this pair
             path, line = _location(item, seg, lang) or _location(item, seg, original)
             notes.append(Note(f"{display_path(path)}:{line}: note: {seg.id} is {shape} "
                               f"({original}-{lang}): {_where(item, seg, original, lang)}"))

@@ -602,3 +602,15 @@ def test_an_output_path_through_dot_dot_is_the_folder_it_names(project, run):
         assert result.returncode == 0, (out, result.stderr)
         assert (root / "site/post/index.html").read_bytes() == before
     assert sorted(p.name for p in root.iterdir() if p.name.startswith((".site", "elsewhere"))) == []
+
+
+def test_check_reports_a_row_only_one_translation_has(project, run):
+    root = project({
+        "content/p/ja.md": entry("P", "<!-- seg: a -->\nJa para.", original="true"),
+        "content/p/en.md": entry("P", "<!-- seg -->\nExtra para.\n\n<!-- seg: a -->\nEn para."),
+        "content/p/de.md": entry("P", "De para."),
+    })
+    for args in ([], ["--format", "json"]):
+        result = run(root, "check", *args)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "s1 is 0-1 (ja-en)" in run(root, "check").stdout
