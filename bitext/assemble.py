@@ -258,6 +258,8 @@ def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
         if problem is None:
             related.append(links[slug])
             continue
+        if diags.has_errors() and (config.content_dir / slug).is_dir():
+            continue  # an entry that failed to read: its own error says why; no cascade
         diags.warning(*_written_at(entry, "related"), f"related entry `{slug}` {problem}")
     return ArticlePage(
         url=links[entry.slug].url,

@@ -614,3 +614,18 @@ def test_check_reports_a_row_only_one_translation_has(project, run):
         result = run(root, "check", *args)
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "s1 is 0-1 (ja-en)" in run(root, "check").stdout
+
+
+def test_an_entry_that_fails_to_read_brings_no_warnings_from_entries_relating_to_it(project, run):
+    root = project({
+        "content/a/en.md": entry("A", "Text.", related="[b]"),
+        "content/c/en.md": entry("C", "Text.", related="[b]"),
+        "content/b/en.md": "---\ntitle: B\ntags: [ai, open\n---\n\nText.\n",
+    })
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 1
+    assert "content/b/en.md:3" in result.stderr and "related entry" not in result.stderr
+    (root / "content/b/en.md").write_text(entry("B", "Text.", draft="true"))
+    result = run(root, "build", "--no-search")  # a draft is not published: that is said
+    assert result.returncode == 0 and "related entry `b` does not exist or is not published" \
+        in result.stderr
