@@ -26,6 +26,7 @@ import contextlib
 import errno
 import gc
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -93,7 +94,9 @@ class Builder(threading.Thread):
         super().__init__(name="bitext-builder", daemon=True)
         self.site, self.changes, self.loop, self.done, self.report = (site, changes, loop,
                                                                      done, report)
-        self.search = SearchIndexer(lambda: changes.add(ChangeSet()))
+        out = site.config.out_dir
+        self.search = SearchIndexer(lambda: changes.add(ChangeSet()),
+                                    work_dir=out.parent / f".{out.name}.preview-search")
 
     def run(self) -> None:
         self.search.site_changed(self.site)
@@ -123,8 +126,13 @@ class SearchIndexer:
     """Pagefind in a background thread, at low priority, once no build came for a while; its
     bundles are handed to the builder (`take`), which publishes them with a rebuild."""
 
-    def __init__(self, wake: Callable[[], None], idle: float = SEARCH_IDLE) -> None:
-        self.wake, self.idle = wake, idle
+    def __init__(self, wake: Callable[[], None], idle: float = SEARCH_IDLE,
+                 work_dir: Path | None = None) -> None:
+        # Pagefind's temporary folders go in `work_dir`, removed by `close`: the thread is a
+        # daemon, so a stop in the middle of an index never runs its own clean-up.
+        self.wake, self.idle, self.work_dir = wake, idle, work_dir
+        if work_dir is not None:
+            shutil.rmtree(work_dir, ignore_errors=True)  # what a killed preview left
         self._cond = threading.Condition()
         self._due: tuple | None = None  # (site model, config, when it was published)
         self._ready: list[OutputFile] | None = None
@@ -147,6 +155,8 @@ class SearchIndexer:
         with self._cond:
             self._closed = True
             self._cond.notify()
+        if self.work_dir is not None:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def _run(self) -> None:
         with contextlib.suppress(AttributeError, OSError):  # Linux: this thread and Pagefind
@@ -155,7 +165,7 @@ class SearchIndexer:
             model, config = job
             found = Diagnostics()
             try:
-                bundles = list(search_files(model, config, found))
+                bundles = list(search_files(model, config, found, work_dir=self.work_dir))
             except Exception as exc:  # the preview goes on without a fresh index
                 found.error(config.out_dir, None, f"{exc!r}")
             if found.has_errors():

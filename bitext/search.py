@@ -124,11 +124,13 @@ def plain_text(fragment: str) -> str:
 # -- running Pagefind ------------------------------------------------------------------------
 
 def search_files(model: SiteModel, config: SiteConfig, diags: Diagnostics,
-                 pages: list[SearchPage] | None = None) -> Iterator[OutputFile]:
+                 pages: list[SearchPage] | None = None,
+                 work_dir: Path | None = None) -> Iterator[OutputFile]:
     """The bundles and `pagefind/languages.json` (read by the browser script), as output files.
 
     `pages`: made beforehand (the pipeline's workers do, from each entry's text), else from
-    `model`, which must then hold every article's rows.
+    `model`, which must then hold every article's rows. `work_dir`: where Pagefind's temporary
+    folder goes (the system's by default; the preview gives one it removes when it stops).
     """
     pages = search_pages(model) if pages is None else pages
     if not pages or diags.has_errors():  # a failed build publishes nothing: skip Pagefind
@@ -145,7 +147,7 @@ def search_files(model: SiteModel, config: SiteConfig, diags: Diagnostics,
     files = [f for bundle_files in reused.values() if bundle_files for f in bundle_files]
     stale = [b for b in digests if not reused.get(b)]
     try:
-        files += _index([page for page in pages if page.bundle in stale])
+        files += _index([page for page in pages if page.bundle in stale], work_dir)
     except Exception as exc:  # a missing binary, its exit status, an unreadable bundle…
         diags.error(config.out_dir / str(SEARCH_DIR), None,
                     f"Pagefind could not build the search index: {exc or type(exc).__name__}",
@@ -184,11 +186,13 @@ def _previous_bundle(out_dir: Path, bundle: str) -> list[OutputFile] | None:
         return None
 
 
-def _index(pages: list[SearchPage]) -> list[OutputFile]:
+def _index(pages: list[SearchPage], work_dir: Path | None = None) -> list[OutputFile]:
     """Write the pages to a temporary folder, run Pagefind on each language, read back."""
     if not pages:
         return []
-    with tempfile.TemporaryDirectory(prefix="bitext-search-") as tmp:
+    if work_dir is not None:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bitext-search-", dir=work_dir) as tmp:
         source, out = Path(tmp, "src"), Path(tmp, "out")
         for page in pages:
             target = source / page.bundle / page.path

@@ -662,3 +662,14 @@ def test_preview_keeps_rendered_segments_until_what_they_show_changes(project):
                         d.format()) for d in broken.diagnostics), broken.diagnostics
     assert 'class="seg row"' in page.read_text(encoding="utf-8")  # the last good site stays
     site.close()
+
+
+def test_the_preview_indexes_in_a_folder_of_its_own_and_removes_it_when_stopped(serve):
+    # What a preview killed in the middle of an index left is swept when the next one starts.
+    server = serve({**hello_site(), ".site.preview-search/bitext-search-old/x.html": "<p>x</p>"})
+    work = server.root / ".site.preview-search"
+    assert wait_for(lambda: "search index" in server.log()), server.log()
+    assert work.is_dir() and not list(work.iterdir())  # each index's folder is removed after it
+    (work / "bitext-search-left-by-a-stop").mkdir()
+    assert server.stop(signal.SIGINT) == 0
+    assert not work.exists()
