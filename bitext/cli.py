@@ -337,7 +337,8 @@ def _check_json(report: BuildReport, diags: Diagnostics) -> dict:
         })
     return {"entries": entries,
             "diagnostics": [{"severity": d.severity, "path": str(d.location.path),
-                             "line": d.location.line, "message": d.message, "hint": d.hint}
+                             "line": d.location.line, "column": d.location.col,
+                             "message": d.message, "hint": d.hint}
                             for d in diags.sorted()],
             "errors": len(diags.errors), "warnings": len(diags.warnings)}
 

@@ -395,10 +395,13 @@ def _merge_entry_fields(versions: list[Version], diags: Diagnostics) -> dict[str
 
 def _check_pair(pair: tuple[str, str] | None, versions: list[Version],
                 diags: Diagnostics) -> tuple[str, str] | None:
-    langs = {v.lang for v in versions}
-    if not pair or set(pair) <= langs:
+    if not pair:
         return pair
+    langs = {v.lang.lower(): v.lang for v in versions}  # tags match whatever their case
+    missing = [lang for lang in pair if lang.lower() not in langs]
+    if not missing:
+        return (langs[pair[0].lower()], langs[pair[1].lower()])
     holder = next(v for v in versions if "pair" in v.meta)
-    diags.error(holder.path, holder.lines["pair"], "`pair` names a language this entry "
-                f"does not have (it has {', '.join(sorted(langs))})")
+    diags.error(holder.path, holder.lines["pair"], f"`pair` names `{missing[0]}`, a language "
+                f"this entry does not have (it has {', '.join(sorted(langs.values()))})")
     return None

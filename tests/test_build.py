@@ -629,3 +629,21 @@ def test_an_entry_that_fails_to_read_brings_no_warnings_from_entries_relating_to
     result = run(root, "build", "--no-search")  # a draft is not published: that is said
     assert result.returncode == 0 and "related entry `b` does not exist or is not published" \
         in result.stderr
+
+
+def test_pair_matches_language_tags_whatever_their_case(project, run):
+    root = project({
+        "content/p/en.md": entry("P", "One.", original="true", pair="[ZH-hant, EN]"),
+        "content/p/zh-Hant.md": entry("P", "一。"),
+    })
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0, result.stderr
+    assert 'data-pair="zh-Hant,en"' in (root / "site/p/index.html").read_text()
+
+
+def test_check_json_gives_the_column_the_text_gives(project, run):
+    root = project({"content/p/en.md": "---\ntitle: [P\n---\n\nText.\n"})
+    text = run(root, "check").stderr
+    report = json.loads(run(root, "check", "--format", "json").stdout)
+    [diag] = report["diagnostics"]
+    assert f"en.md:{diag['line']}:{diag['column']}: error:" in text
