@@ -196,6 +196,8 @@ def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnosti
     labels = {lang: language_label(lang, config) for lang in languages}
     published = sorted((p for p in parsed if config.drafts or not p.entry.draft), key=_newest_first)
     links = {p.entry.slug: _entry_link(p, config) for p in published}
+    for item in published:
+        _same_page_tags(item.entry, diags)
     articles = []
     for i, item in enumerate(published):
         newer = links[published[i - 1].entry.slug] if i > 0 else None
@@ -344,6 +346,17 @@ def _tags(published: Sequence[ParsedEntry], links: Mapping[str, EntryLink],
                               f"tags/{tag.slug}/", hint="spell them alike, or apart")
     return [by_slug[slug]
             for slug in sorted(by_slug, key=lambda s: (by_slug[s][0].name.casefold(), s))]
+
+
+def _same_page_tags(entry: Entry, diags: Diagnostics) -> None:
+    """Two spellings in one entry that share a tag page (`C#`, `c-sharp`): the first is kept."""
+    first: dict[str, str] = {}
+    for tag in entry.tags:
+        kept = first.setdefault(tag_slug(tag), tag)
+        if _tag_key(kept) != _tag_key(tag):
+            diags.warning(*_written_at(entry, "tags"), f"tags `{kept}` and `{tag}` share the "
+                          f"page tags/{tag_slug(tag)}/, so only `{kept}` is kept",
+                          hint="spell them alike, or apart")
 
 
 def _written_at(entry: Entry, key: str) -> tuple[Path, int | None]:
