@@ -295,6 +295,15 @@ def link_problem(url: str, image: bool, entry_dir: Path,
         return ("error", f"{what} `{url}` points outside the content folder")
     if image and not found:
         return ("warning", f"image `{url}` not found in {entry_dir.name}/")
+    if image:
+        return None
+    if found and target.suffix == ".md" and target.parent != content_dir.resolve():
+        page = "./" if target.parent == entry_dir.resolve() else f"../{target.parent.name}/"
+        return ("warning", f"link `{url}` is to a language file, which is not published: link "
+                f"to the entry's page, `{page}`")
+    if not found and not target.is_dir():
+        return ("warning", f"link `{url}` leads nowhere: no such file or entry in "
+                f"{content_dir.name}/")
     return None
 
 

@@ -656,3 +656,25 @@ def test_two_spellings_of_one_tag_page_in_one_entry_are_told(project, run):
     assert "tags `C#` and `c-sharp` share the page tags/c-sharp/, so only `C#` is kept" \
         in result.stderr
     assert "`AI` and `ai`" not in result.stderr  # one tag in two cases: nothing to say
+
+
+def test_relative_links_that_lead_nowhere_or_to_markdown_files_are_told(project, run):
+    root = project({
+        "content/a/en.md": entry("A", "[B](../b/en.md), [page](../b/), [gone](../nope/), "
+                                      "[file](report.pdf), [here](#s1), [home](../), "
+                                      "[asset](data.csv), [zh](zh.md)"),
+        "content/a/zh.md": entry("甲", "正文。"),
+        "content/a/data.csv": "x,y\n",
+        "content/b/en.md": entry("B", "Text."),
+    })
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0
+    told = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert len(told) == 4, told
+    assert "link `../b/en.md` is to a language file, which is not published: link to the " \
+        "entry's page, `../b/`" in told[0]
+    assert "link `../nope/` leads nowhere" in result.stderr
+    assert "link `report.pdf` leads nowhere" in result.stderr
+    assert "link `zh.md` is to a language file" in result.stderr and "page, `./`" in \
+        result.stderr
+    assert run(root, "build", "--no-search", "--strict").returncode == 1
