@@ -395,9 +395,20 @@ def _cmd_serve(args: argparse.Namespace, root: Path) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, root: Path) -> int:
-    from .importer import run_import
+    from .assemble import RESERVED_SLUGS
+    from .importer import check_langs, run_import
 
-    langs = [part.strip() for part in args.langs.split(",")] if args.langs else None
+    # What `new` refuses, with the same status (2): the slug and the languages asked for.
+    if not SLUG_RE.match(args.slug):
+        raise UsageError(f"invalid slug {args.slug!r}: use lowercase ASCII letters, digits and "
+                         "hyphens")
+    if args.slug in RESERVED_SLUGS:
+        raise UsageError(f"the slug {args.slug!r} is reserved for the site's own pages")
+    langs = [part.strip() for part in args.langs.split(",")] if args.langs is not None else None
+    try:
+        check_langs(langs, args.file)
+    except SiteError as exc:
+        raise UsageError(exc.diagnostics[0].message) from None
     content = _resolve(args.content, root / "content")
     report = run_import(args.file, args.slug, content, langs, args.layout, args.force,
                         punctuation=not args.keep_punctuation)

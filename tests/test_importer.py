@@ -671,3 +671,16 @@ def test_flattened_chinese_punctuation_is_restored_unless_kept(project, run):
     assert "第一段,中文:有逗号(和括号)!" in (root / "content/kept/zh.md").read_text(
         encoding="utf-8")
     assert "put back" not in kept.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--slug", "tags"], "reserved for the site's own pages"),
+    (["--slug", "Bad Slug"], "invalid slug"),
+    (["--slug", "ok", "--langs", ""], "--langs is empty"),
+    (["--slug", "ok", "--langs", "en,en"], "listed twice"),
+])
+def test_import_refuses_what_new_refuses_with_usage_status(project, run, args, message):
+    root = project({"paste.txt": INTERLEAVED})
+    result = run(root, "import", "paste.txt", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not any((root / "content").iterdir())
