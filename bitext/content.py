@@ -115,7 +115,8 @@ def _special(language: str) -> bool:
 def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
     """Every entry folder under `content_dir`, sorted by slug; bad names are reported."""
     if not content_dir.is_dir():
-        diags.error(content_dir, None, "content folder not found",
+        diags.error(content_dir, None, "the content folder is a file, not a folder"
+                    if content_dir.exists() else "content folder not found",
                     hint="create it, or point --content at your entries")
         return []
     sources: list[EntrySource] = []
@@ -186,7 +187,9 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
                         hint="copy the file into the entry folder instead of linking to it")
             continue
         if not item.is_file():
-            diags.error(path, None, "not a regular file (a pipe, socket or device?)")
+            dangling = item.is_symlink() and not path.exists()
+            diags.error(path, None, f"link to `{os.readlink(path)}`, which does not exist"
+                        if dangling else "not a regular file (a pipe, socket or device?)")
             continue
         markdown = path.suffix.lower() in (".md", ".markdown")
         if top and markdown:
