@@ -191,10 +191,10 @@ _SIGN_RE = re.compile(r"(?<=\w)(?:\++|#)")
 
 def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnostics) -> SiteModel:
     """Order entries, give every page its URL and output path, and link pages together."""
-    entries = [p.entry for p in parsed]
-    languages = site_languages(config, entries)
-    labels = {lang: language_label(lang, config) for lang in languages}
     published = sorted((p for p in parsed if config.drafts or not p.entry.draft), key=_newest_first)
+    # A language only a draft has gets no feed, strings or interface option until it is out.
+    languages = site_languages(config, [p.entry for p in published])
+    labels = {lang: language_label(lang, config) for lang in languages}
     links = {p.entry.slug: _entry_link(p, config) for p in published}
     for item in published:
         _same_page_tags(item.entry, diags)

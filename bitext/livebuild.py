@@ -258,8 +258,9 @@ class LiveSite:
 
     def _full_plan(self, parsed: list[Parsed], diags: Diagnostics) -> _Plan:
         """Assemble the site cheaply and pick the pages whose inputs differ from what is shown."""
-        entries = [memo.item.entry for memo in parsed]
-        languages = site_languages(self.config, entries)
+        entries = [memo.item.entry for memo in parsed]  # as `assemble` counts them: published
+        languages = site_languages(self.config, [e for e in entries
+                                                 if self.config.drafts or not e.draft])
         page_key = (self.config, languages,
                     tuple((lang, language_label(lang, self.config)) for lang in languages))
         same_pages = self._plan is not None and self._plan.keys[0] == page_key

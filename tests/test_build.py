@@ -678,3 +678,17 @@ def test_relative_links_that_lead_nowhere_or_to_markdown_files_are_told(project,
     assert "link `zh.md` is to a language file" in result.stderr and "page, `./`" in \
         result.stderr
     assert run(root, "build", "--no-search", "--strict").returncode == 1
+
+
+def test_a_language_only_a_draft_has_gets_no_feed_strings_or_option(project, run):
+    root = project({
+        "content/p/en.md": entry("P", "Text.", original="true"),
+        "content/d/en.md": entry("D", "Text.", draft="true", original="true"),
+        "content/d/fr.md": entry("D", "Texte."),
+    })
+    assert run(root, "build", "--no-search").returncode == 0
+    site = root / "site"
+    assert not (site / "feeds/fr.xml").exists() and not (site / "assets/i18n/fr.js").exists()
+    assert 'value="fr"' not in (site / "index.html").read_text()
+    assert run(root, "build", "--no-search", "--drafts").returncode == 0
+    assert (site / "feeds/fr.xml").exists()
