@@ -447,6 +447,7 @@ def test_text_size_buttons_and_keys_scale_the_text_and_are_remembered(open_page,
     for _ in range(5):
         page.keyboard.press("-")
     assert page.get_attribute("html", "data-size") == "-1", "clamped at the smallest step"
+    assert page.is_disabled("#size-down") and page.is_enabled("#size-up")
     assert text_px(page) < normal
     assert page.get_attribute("#size-tools", "aria-labelledby") == "size-label"
     assert not open_page(java_script_enabled=False).is_visible("#size-tools")

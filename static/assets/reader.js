@@ -149,11 +149,18 @@
     step = Math.max(-1, Math.min(3, step));
     if (step) root.dataset.size = step; else root.removeAttribute("data-size");
     save({ size: step });
+    limits();
     return true;
+  }
+  function limits() {  // a button that can go no further says so
+    if (!byId("size-down")) return;
+    byId("size-down").disabled = size() <= -1;
+    byId("size-up").disabled = size() >= 3;
   }
   if (byId("size-tools")) {
     byId("size-down").addEventListener("click", function () { setSize(size() - 1); });
     byId("size-up").addEventListener("click", function () { setSize(size() + 1); });
+    limits();
   }
 
   // ---- interface language: the stored choice, else the browser's first site language
