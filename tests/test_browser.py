@@ -691,3 +691,15 @@ def test_turning_shortcuts_off_turns_off_the_search_key_too(open_page):
     assert page.evaluate("document.querySelector('dialog[open]')") is None
     page.click("#search-open")  # the button still opens it
     page.wait_for_selector("dialog[open]", timeout=10_000)
+
+
+def test_without_javascript_one_language_in_both_pickers_reads_as_one_column(open_page):
+    page = open_page("/essay/", java_script_enabled=False)
+    wide = page.eval_on_selector(".doc", "d => d.getBoundingClientRect().width")
+    page.check("#a-2")
+    page.check("#b-2")  # no script to trade them: both name Japanese
+    narrow = page.eval_on_selector(".doc", "d => d.getBoundingClientRect().width")
+    assert narrow < 0.7 * wide
+    ink = page.eval_on_selector('#s2 .cell[lang="ja"]', "c => getComputedStyle(c).color")
+    body = page.eval_on_selector("body", "b => getComputedStyle(b).color")
+    assert ink == body, "the text's own colour, not the second column's"
