@@ -197,7 +197,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
     tokens = md.parse(body, env)
     _rank_headings(tokens)
     blocks: list[Block] = []
-    notes: list[Link] = []
+    notes: list[Link] = _footnote_notes(tokens, env, body, body_line)
     footnotes = ""
     pin: str | None = None
     for group in _wrapped(_top_level_groups(tokens)):
@@ -220,6 +220,41 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
         blocks.append(block)
         pin = None
     return Document(tuple(blocks), footnotes, tuple(notes))
+
+
+_FOOTNOTE_DEF_RE = re.compile(r"^ {0,3}\[\^([^\]]*)\]:")
+_FOOTNOTE_REF_RE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def _footnote_notes(tokens: Sequence[Token], env: dict, body: str, body_line: int) -> list[Link]:
+    """What the footnote syntax leaves unsaid: a label defined twice (the last one wins), a
+    label with spaces (read as a link definition), a reference to no definition (shown as
+    written). Definitions are found in the text, outside code, as the parser eats them."""
+    code = {line for t in tokens if t.type in ("fence", "code_block") and t.map
+            for line in range(*t.map)}
+    notes, seen = [], {}
+    for k, text in enumerate(body.split("\n")):
+        match = _FOOTNOTE_DEF_RE.match(text) if k not in code else None
+        if not match:
+            continue
+        label, line = match.group(1), body_line + k
+        if not label.strip() or any(c.isspace() for c in label):
+            notes.append(Link("", line, False, f"footnote label `{label}` holds a space, so "
+                              "this is no footnote (it reads as a link definition)"))
+        elif label in seen:
+            notes.append(Link("", line, False, f"footnote `[^{label}]` is defined again (first "
+                              f"on line {seen[label]}): only this definition is shown"))
+        else:
+            seen[label] = line
+    known = {key[1:] for key in env.get("footnotes", {}).get("refs", {})}
+    for token in tokens:
+        for child in token.children or () if token.type == "inline" else ():
+            for label in _FOOTNOTE_REF_RE.findall(child.content) if child.type == "text" else ():
+                if label not in known:
+                    notes.append(Link("", body_line + (token.map[0] if token.map else 0), False,
+                                      f"footnote `[^{label}]` is never defined, so it shows "
+                                      "as written"))
+    return notes
 
 
 def _emptied(group: list[Token], body_line: int) -> Link:

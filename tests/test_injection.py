@@ -273,6 +273,18 @@ def test_an_unclosed_comment_or_wrapper_is_named_as_such():
     assert lone[0][0] == 3 and lone[0][1].startswith("`<details>` opened here is never closed")
 
 
+def test_footnotes_defined_twice_spaced_or_never_are_noted():
+    found = notes("Text[^1] and [^2], `[^3]` in code.\n\n```\n[^1]: in a fence\n```\n\n"
+                  "[^1]: One.\n\n[^1]: Again.\n\n[^a b]: spaced\n")
+    assert sorted(found) == [
+        (1, "footnote `[^2]` is never defined, so it shows as written"),
+        (9, "footnote `[^1]` is defined again (first on line 7): only this definition is shown"),
+        (11, "footnote label `a b` holds a space, so this is no footnote (it reads as a link "
+             "definition)"),
+    ]
+    assert notes("One[^n].\n\n[^n]: The note.") == []
+
+
 def test_a_build_warns_of_left_out_html_and_says_it_again_from_the_cache(tmp_path, monkeypatch,
                                                                           capsys):
     root = new_project(tmp_path, {"content/clip/en.md": "---\ntitle: Clip\n---\n\nWatch:\n\n"
