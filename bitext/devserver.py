@@ -101,6 +101,7 @@ class Builder(threading.Thread):
     def run(self) -> None:
         self.search.site_changed(self.site)
         thaw = False  # a full collection is due once the saves stop
+        failed = False  # the last rebuild's outcome
         while True:
             change = self.changes.wait(timeout=THAW_IDLE if thaw else None)
             if change is None and not self.changes.closed:
@@ -112,7 +113,11 @@ class Builder(threading.Thread):
             bundles = self.search.take()
             if bundles is not None:
                 self.site.add_files(bundles)
+            if failed and change == ChangeSet():
+                continue  # an index to publish while the site is broken: the next good rebuild
+                # publishes it; a rebuild now would only say the same error again
             outcome = rebuild(self.site, change)
+            failed = not outcome.ok
             self.report(outcome, change.describe(self.site.config.root) or "search index")
             self.loop.add_callback(self.done, outcome)
             if outcome.ok and change != ChangeSet():

@@ -673,3 +673,20 @@ def test_the_preview_indexes_in_a_folder_of_its_own_and_removes_it_when_stopped(
     (work / "bitext-search-left-by-a-stop").mkdir()
     assert server.stop(signal.SIGINT) == 0
     assert not work.exists()
+
+
+def test_an_index_finished_while_the_site_is_broken_waits_for_the_fix(serve):
+    server = serve(hello_site())
+    assert wait_for(lambda: "search index" in server.log()), server.log()
+    write(server.root / "content/hello/en.md",
+          entry("Hello", "A findable zebra.", original="true"))  # indexed ~3 s later
+    assert wait_for(lambda: "zebra" in server.page("/hello/")), server.log()
+    strings = server.root / "templates/i18n.yaml"
+    good = strings.read_text(encoding="utf-8")
+    write(strings, good + "\nbroken: [\n")
+    assert wait_for(lambda: "build failed" in server.log()), server.log()
+    time.sleep(8)  # the index of the zebra is done by now, and waits
+    assert "(search index)" not in "".join(
+        line for line in server.log().splitlines(True) if "failed" in line), server.log()
+    write(strings, good)
+    assert wait_for(lambda: server.status()["ok"]), server.log()
