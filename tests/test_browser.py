@@ -703,3 +703,21 @@ def test_without_javascript_one_language_in_both_pickers_reads_as_one_column(ope
     ink = page.eval_on_selector('#s2 .cell[lang="ja"]', "c => getComputedStyle(c).color")
     body = page.eval_on_selector("body", "b => getComputedStyle(b).color")
     assert ink == body, "the text's own colour, not the second column's"
+
+
+def test_an_untranslated_cell_is_a_small_mark_beside_a_long_paragraph(browser, tmp_path):
+    long = " ".join(["A long English paragraph that the translator left out."] * 12)
+    site = build_site(tmp_path, {
+        "content/gap/en.md": entry("Gap", f"<!-- seg: a -->\nOne.\n\n<!-- seg -->\n{long}\n\n"
+                                          "<!-- seg: c -->\nThree.", original="true"),
+        "content/gap/zh.md": entry("缺", "<!-- seg: a -->\n一。\n\n<!-- seg: c -->\n三。"),
+    })
+    with serve(site) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/gap/?mode=side-by-side&pair=en,zh")
+        box = page.eval_on_selector(".doc .cell.untranslated", "c => c.getBoundingClientRect()")
+        text = page.eval_on_selector(".doc .cell.untranslated", "c => c.closest('.seg')"
+                                     ".querySelector('.cell[lang=en]').getBoundingClientRect()")
+        assert text["height"] > 100 and box["height"] < 50
+        assert abs(box["y"] - text["y"]) < 1  # at the top of its row
+        page.close()
