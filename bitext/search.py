@@ -73,19 +73,36 @@ def search_pages(model: SiteModel) -> list[SearchPage]:
 def page_html(page: ArticlePage, info: LangInfo, label: str) -> str:
     """The page Pagefind reads for one language: title, byline, then one section per segment."""
     esc = html.escape
+
+    def block(text: str) -> str:
+        return esc(_stopped(text, info.lang))
+
     names = [*page.entry.authors, *info.translators]
-    head = [f'<h1 data-pagefind-meta="title">{esc(info.title)}</h1>']
-    head += [f"<p>{esc(text)}</p>" for text in (info.summary, ", ".join(names)) if text]
+    head = [f"<h1>{block(info.title)}</h1>"]
+    head += [f"<p>{block(text)}</p>" for text in (info.summary, ", ".join(names)) if text]
     sections = []
     for row in page.rows:
         text = " ".join(plain_text(c.html) for c in row.cells if c.lang == info.lang).strip()
         if text:
-            sections.append(f'<h6 id="{esc(row.id)}">{SEGMENT_MARK}</h6><p>{esc(text)}</p>')
+            sections.append(f'<h6 id="{esc(row.id)}">{SEGMENT_MARK}</h6><p>{block(text)}</p>')
     return (f'<!doctype html><html lang="{esc(bundle_name(info.lang))}"><head>'
             f'<meta charset="utf-8"><title>{esc(info.title)}</title>'
+            f'<meta data-pagefind-meta="title[content]" content="{esc(info.title)}">'
             f'<meta data-pagefind-meta="label[content]" content="{esc(label)}">'
             f'<meta data-pagefind-meta="lang[content]" content="{esc(info.lang)}">'
             f'</head><body>{"".join(head)}{"".join(sections)}</body></html>\n')
+
+
+# Pagefind ends a block that lacks a full stop with ". " in the excerpts, a Latin one even in
+# Chinese or Japanese ("中国AI实验室札记. 这是摘要"): those get their own full stop first.
+_FULL_STOP_LANGS = {"zh", "ja", "yue", "wuu", "hak", "nan", "gan", "hsn", "cmn"}
+_ENDS = tuple("。．.！？!?…」』）)】〕\"'”’")
+
+
+def _stopped(text: str, lang: str) -> str:
+    if lang.split("-")[0].lower() in _FULL_STOP_LANGS and text and not text.endswith(_ENDS):
+        return text + "。"
+    return text
 
 
 class _Text(HTMLParser):

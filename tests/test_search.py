@@ -191,6 +191,12 @@ def test_search_pages_mark_each_segment_for_its_own_language(fable):
     zh = next(p for p in pages if p.bundle == "zh" and str(p.path) == "fable/index.html")
     assert '<html lang="zh">' in zh.html
     assert '<h6 id="s2">§</h6><p>北山愚公者' in zh.html and "basketfuls" not in zh.html
+    # Pagefind would end the title with a Latin ". " in excerpts: Chinese gets its own stop,
+    # and the result's title comes from the meta tag, as written.
+    assert "<h1>寓言一则。</h1>" in zh.html
+    assert '<meta data-pagefind-meta="title[content]" content="寓言一则">' in zh.html
+    en = next(p for p in pages if p.bundle == "en" and str(p.path) == "fable/index.html")
+    assert "<h1>A Fable from Liezi</h1>" in en.html
 
 
 def test_unchanged_text_reuses_the_index_and_changed_text_rebuilds_it(tmp_path):
