@@ -321,6 +321,11 @@ def read_version(lang: str, path: Path, diags: Diagnostics) -> Version | None:
     return None if text is None else parse_version(lang, path, text, diags)
 
 
+# UTF-32's byte order marks first: little-endian UTF-32's starts with UTF-16's.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def decode(data: bytes, path: Path, diags: Diagnostics) -> str | None:
     """UTF-8 text with the BOM dropped and line ends normalised; invalid bytes and control
     characters (what neither HTML nor XML may hold) are located."""
@@ -331,9 +336,9 @@ def decode(data: bytes, path: Path, diags: Diagnostics) -> str | None:
         start = bom + exc.start
         before = data[bom:start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         line, col = before.count(b"\n") + 1, len(before) - before.rfind(b"\n")
-        utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        wide = next((name for bom_, name in _WIDE_BOMS if data.startswith(bom_)), None)
         diags.error(path, line, f"invalid UTF-8 (byte 0x{data[start]:02x} at offset {start})",
-                    col=col, hint="the file is UTF-16: re-save it as UTF-8" if utf16
+                    col=col, hint=f"the file is {wide}: re-save it as UTF-8" if wide
                     else "re-save the file as UTF-8")
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
