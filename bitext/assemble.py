@@ -196,13 +196,15 @@ def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnosti
     languages = site_languages(config, [p.entry for p in published])
     labels = {lang: language_label(lang, config) for lang in languages}
     links = {p.entry.slug: _entry_link(p, config) for p in published}
+    read = frozenset(p.entry.slug for p in parsed)  # drafts too: what did not fail to read
     for item in published:
         _same_page_tags(item.entry, diags)
     articles = []
     for i, item in enumerate(published):
         newer = links[published[i - 1].entry.slug] if i > 0 else None
         older = links[published[i + 1].entry.slug] if i + 1 < len(published) else None
-        articles.append(_article(item, config, languages, labels, links, older, newer, diags))
+        articles.append(_article(item, config, languages, labels, links, older, newer, diags,
+                                 read))
     tags = _tags(published, links, diags)
     lists = [ListPage("index", url(config, ""), PurePosixPath("index.html"),
                       tuple(links[p.entry.slug] for p in published))]
@@ -248,7 +250,8 @@ def _entry_link(item: ParsedEntry, config: SiteConfig) -> EntryLink:
 
 def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
              labels: Mapping[str, str], links: Mapping[str, EntryLink], older: EntryLink | None,
-             newer: EntryLink | None, diags: Diagnostics) -> ArticlePage:
+             newer: EntryLink | None, diags: Diagnostics,
+             read: frozenset[str] = frozenset()) -> ArticlePage:
     entry = item.entry
     cols = {lang: i for i, lang in enumerate(entry.langs)}
     rows = tuple(_row(seg, item, cols) for seg in item.segments)
@@ -260,7 +263,7 @@ def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
         if problem is None:
             related.append(links[slug])
             continue
-        if diags.has_errors() and (config.content_dir / slug).is_dir():
+        if slug not in read and (config.content_dir / slug).is_dir():
             continue  # an entry that failed to read: its own error says why; no cascade
         diags.warning(*_written_at(entry, "related"), f"related entry `{slug}` {problem}")
     return ArticlePage(

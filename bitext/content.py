@@ -300,13 +300,17 @@ def link_problem(url: str, image: bool, entry_dir: Path,
         return ("warning", f"image `{url}` not found in {entry_dir.name}/")
     if image:
         return None
-    if found and target.suffix == ".md" and target.parent != content_dir.resolve():
+    top = content_dir.resolve()
+    if found and target.suffix == ".md" and target.parent.parent == top:  # an entry's language
         page = "./" if target.parent == entry_dir.resolve() else f"../{target.parent.name}/"
         return ("warning", f"link `{url}` is to a language file, which is not published: link "
                 f"to the entry's page, `{page}`")
-    if not found and not target.is_dir():
-        return ("warning", f"link `{url}` leads nowhere: no such file or entry in "
-                f"{content_dir.name}/")
+    # Only inside an entry folder is a missing target surely missing: elsewhere it may be one
+    # of the site's own pages (tags/, feed.xml) or a theme file.
+    inner = target.relative_to(top).parts if target != top else ()
+    if not found and not target.is_dir() and len(inner) >= 2 and (top / inner[0]).is_dir() \
+            and inner[1:] != ("index.html",):
+        return ("warning", f"link `{url}` leads nowhere: no such file in {inner[0]}/")
     return None
 
 

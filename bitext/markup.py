@@ -222,6 +222,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
     return Document(tuple(blocks), footnotes, tuple(notes))
 
 
+_ID_RE = re.compile(r"<[a-zA-Z][^>]*\sid=\"[^\"]+\"")  # sanitized HTML: attributes quoted
 _FOOTNOTE_DEF_RE = re.compile(r"^ {0,3}\[\^([^\]]*)\]:")
 _FOOTNOTE_REF_RE = re.compile(r"\[\^([^\]\s]+)\]")
 
@@ -230,10 +231,10 @@ def _footnote_notes(tokens: Sequence[Token], env: dict, body: str, body_line: in
     """What the footnote syntax leaves unsaid: a label defined twice (the last one wins), a
     label with spaces (read as a link definition), a reference to no definition (shown as
     written). Definitions are found in the text, outside code, as the parser eats them."""
-    code = {line for t in tokens if t.type in ("fence", "code_block") and t.map
+    code = {line for t in tokens if t.type in ("fence", "code_block", "html_block") and t.map
             for line in range(*t.map)}
-    notes, seen = [], {}
-    for k, text in enumerate(body.split("\n")):
+    notes, seen, lines = [], {}, body.split("\n")
+    for k, text in enumerate(lines):
         match = _FOOTNOTE_DEF_RE.match(text) if k not in code else None
         if not match:
             continue
@@ -248,9 +249,10 @@ def _footnote_notes(tokens: Sequence[Token], env: dict, body: str, body_line: in
             seen[label] = line
     known = {key[1:] for key in env.get("footnotes", {}).get("refs", {})}
     for token in tokens:
+        source = "\n".join(lines[slice(*token.map)]) if token.map else ""
         for child in token.children or () if token.type == "inline" else ():
             for label in _FOOTNOTE_REF_RE.findall(child.content) if child.type == "text" else ():
-                if label not in known:
+                if label not in known and f"\\[^{label}]" not in source:  # `\[^5]`: as written
                     notes.append(Link("", body_line + (token.map[0] if token.map else 0), False,
                                       f"footnote `[^{label}]` is never defined, so it shows "
                                       "as written"))
@@ -373,11 +375,12 @@ def _make_block(md: MarkdownIt, group: list[Token], env: dict, index: int, body_
     if head.type == "html_block":  # raw HTML, maybe joined with the blocks it wraps (`_wrapped`)
         end = max(t.map[1] for t in group if t.level == 0 and t.map)
         text, shown = _html_text(html)  # what the reader sees is what the aligner compares
-        if not (text or shown):
+        if not (text or shown or _ID_RE.search(html)):  # an empty `<div id=…>` is a link target
             return None
     else:
         text = _plain_text(group)
-        if _has_html(group) and not any(_html_text(html)):  # `<video …></video>` alone
+        if _has_html(group) and not any(_html_text(html)) and not _ID_RE.search(html):
+            # `<video …></video>` alone (an empty `<a id="top"></a>` stays: a link target)
             return None
     return Block(
         index=index,

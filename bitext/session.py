@@ -215,6 +215,9 @@ class _Run:
         report.entries, report.languages = len(model.articles), len(model.languages)
         if theme is not None and not diags.has_errors():
             _Render(self, job, summaries, model).go(report)
+            # Pages not rendered whose links the index lost (deleted, or written by another
+            # version): their warnings come from their records, once.
+            self._check_unrendered_links(job, summaries)
         else:  # nothing renders, but one broken file must not hide another's bad links
             self._check_unrendered_links(job, summaries)
             if not self.write:  # nor `check` the entries that read well

@@ -285,6 +285,11 @@ def test_footnotes_defined_twice_spaced_or_never_are_noted():
     assert notes("One[^n].\n\n[^n]: The note.") == []
 
 
+def test_footnote_look_alikes_in_raw_html_or_escaped_are_not_noted():
+    assert notes("ref[^1]\n\n[^1]: one\n\n<!--\n[^1]: old version\n-->\n\n"
+                 "Escaped \\[^5] reference.") == []
+
+
 def test_a_build_warns_of_left_out_html_and_says_it_again_from_the_cache(tmp_path, monkeypatch,
                                                                           capsys):
     root = new_project(tmp_path, {"content/clip/en.md": "---\ntitle: Clip\n---\n\nWatch:\n\n"
