@@ -9,7 +9,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import traceback
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from markupsafe import Markup
 
 from . import answers, frontmatter
 from .assemble import ArticlePage, ListPage, SiteModel, text_direction
+from .cache import write_atomic
 from .config import SiteConfig
 from .content import decode
 from .errors import Diagnostics
@@ -140,13 +140,8 @@ _DIGEST_SIZE = 32
 
 
 def _save_compiled(target: Path, data: bytes) -> None:
-    """Whole or not at all (a spare file renamed over the target); raises OSError."""
-    spare = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        spare.write_bytes(data)
-        os.replace(spare, target)
-    finally:
-        spare.unlink(missing_ok=True)
+    """Whole or not at all; raises OSError (a seam for the full-disk test)."""
+    write_atomic(target, data)
 
 
 class MemoryBytecode(jinja2.BytecodeCache):
