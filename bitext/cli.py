@@ -159,9 +159,10 @@ def _port(text: str) -> int:
 
 
 def _cache_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cache-dir", type=Path, help="build cache folder (default: .cache in the "
-                   "project folder; safe to delete)")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    one = p.add_mutually_exclusive_group()  # a folder for a cache that is not used: a mistake
+    one.add_argument("--cache-dir", type=Path, help="build cache folder (default: .cache in "
+                     "the project folder; safe to delete)")
+    one.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
 
 def _cache_options(args: argparse.Namespace) -> dict:
@@ -316,7 +317,7 @@ def _cmd_check(args: argparse.Namespace, root: Path) -> int:
     for note in notes:
         print(note.text)
     failed = diags.has_errors() or (args.strict and diags.warnings)
-    print(f"{count(len(report.parsed), 'entry', 'entries')} checked: "
+    print(f"{count(max(report.found, len(report.parsed)), 'entry', 'entries')} checked: "
           f"{count(len(diags.errors), 'error')}, {count(len(diags.warnings), 'warning')}",
           file=sys.stderr if failed else sys.stdout)
     return EXIT_CONTENT if failed else EXIT_OK

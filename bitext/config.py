@@ -153,7 +153,10 @@ def _languages(value: Any) -> tuple[str | None, Any]:
     if None in tags:
         bad = value[tags.index(None)]
         return f"holds {bad!r}, which is not a BCP 47 language tag", None
-    return None, tuple(dict.fromkeys(tags))
+    twice = next((tag for k, tag in enumerate(tags) if tag in tags[:k]), None)
+    if twice:
+        return f"names `{twice}` twice (tags match whatever their case)", None
+    return None, tuple(tags)
 
 
 def _base_url(value: Any) -> tuple[str | None, Any]:

@@ -211,6 +211,11 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
             match = PIN_RE.match(head.content.strip())
             if match:
                 pin = match.group("name") or ""
+            elif _PIN_LIKE_RE.match(head.content):
+                notes.append(Link("", body_line + (head.map[0] if head.map else 0), False,
+                                  "this comment is no segment pin: a pin is `<!-- seg -->` or "
+                                  "`<!-- seg: name -->`, the name of letters, digits, `.`, `_` "
+                                  "and `-`"))
             continue  # a comment renders nothing, so it is no block
         notes += _inner_pins(group, body_line)
         block = _make_block(md, group, env, len(blocks), body_line, pin)
@@ -222,6 +227,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
     return Document(tuple(blocks), footnotes, tuple(notes))
 
 
+_PIN_LIKE_RE = re.compile(r"^\s*<!--\s*seg\b", re.IGNORECASE)  # meant as a pin, maybe
 _ID_RE = re.compile(r"<[a-zA-Z][^>]*\sid=\"[^\"]+\"")  # sanitized HTML: attributes quoted
 _FOOTNOTE_DEF_RE = re.compile(r"^ {0,3}\[\^([^\]]*)\]:")
 _FOOTNOTE_REF_RE = re.compile(r"\[\^([^\]\s]+)\]")

@@ -33,6 +33,7 @@ class BuildReport:
     published: PublishReport | None = None
     parsed: list[ParsedEntry] = field(default_factory=list)  # filled when `write` is False
     rendered: int = 0  # pages rendered this time (the others were up to date)
+    found: int = 0  # entry folders found, those that fail to read included
     written: tuple = ()  # output paths written or removed, for live reload
 
 

@@ -211,6 +211,7 @@ class _Run:
         parse_key = digest(self.code, config.languages, str(config.content_dir))
         job = workers.Job(config, parse_key, self.cache, theme=theme, parsers=Parsers())
         summaries = self._summaries(job, discover(config.content_dir, diags))
+        report.found = len(summaries)
         model = assemble(config, [s.light for s in summaries.values() if s.light], diags)
         report.entries, report.languages = len(model.articles), len(model.languages)
         if theme is not None and not diags.has_errors():
