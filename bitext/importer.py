@@ -564,6 +564,9 @@ def _clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+LONG_DEBRIS = 300  # characters: longer than any menu, byline or player text seen
+
+
 def check_slug(slug: str, content_dir: Path) -> None:
     if not SLUG_RE.match(slug):
         raise SiteError([Diagnostic(
@@ -659,6 +662,11 @@ def run_import(path: Path, slug: str, content_dir: Path, langs: list[str] | None
                                     f"cannot read file: {exc.strerror or exc}")]) from None
     plan = plan_import(decode_text(data, path), path, checked, layout, punctuation)
     diagnostics = list(plan.diagnostics)
+    # Chrome is short: a long line dropped as chrome may be text pasted after a site's menu.
+    diagnostics += [Diagnostic("warning", SourceLocation(path, d.line),
+                               f"dropped as {d.reason}, but {len(d.text):,} characters long",
+                               "check that no text was lost; put it on a line of its own")
+                    for d in plan.dropped if len(d.text) > LONG_DEBRIS]
     if force and folder.is_dir():
         for other in sorted(folder.glob("*.md")):
             if other.stem not in plan.langs:

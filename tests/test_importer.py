@@ -684,3 +684,16 @@ def test_import_refuses_what_new_refuses_with_usage_status(project, run, args, m
     result = run(root, "import", "paste.txt", *args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert not any((root / "content").iterdir())
+
+
+def test_a_long_line_dropped_as_page_chrome_is_warned(project, run):
+    opening = " ".join(["Staring out the window on a new, high-speed train I see the hills."] * 8)
+    text = (f"My Post - by Some One Subscribe Sign in My Post {opening}\n\n"
+            "A first paragraph in English, long enough to read as text.\n\n"
+            "第一段中文，长到足以读作正文。\n")
+    root = project({"paste.txt": text})
+    result = run(root, "import", "paste.txt", "--slug", "post")
+    assert result.returncode == 0, result.stderr
+    assert "line 1: page chrome" in result.stdout  # dropped, as the menu leads it
+    assert "paste.txt:1: warning: dropped as page chrome, but 583 characters long" in \
+        result.stderr  # but not silently
