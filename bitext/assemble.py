@@ -197,6 +197,11 @@ def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnosti
     labels = {lang: language_label(lang, config) for lang in languages}
     links = {p.entry.slug: _entry_link(p, config) for p in published}
     read = frozenset(p.entry.slug for p in parsed)  # drafts too: what did not fail to read
+    unused = [lang for lang in config.default_pair or () if lang not in languages]
+    if unused and published and config.settings_path is not None:
+        diags.warning(config.settings_path, None, f"`default_pair` names `{unused[0]}`, which "
+                      "no published entry has: every page falls back to its own pair",
+                      hint=f"the site's languages are {', '.join(languages)}")
     for item in published:
         _same_page_tags(item.entry, diags)
     articles = []

@@ -742,3 +742,13 @@ def test_a_cache_folder_and_no_cache_together_are_a_usage_error(project, run, tm
     root = project({"content/p/en.md": entry("P", "Text.")})
     result = run(root, "build", "--no-cache", "--cache-dir", str(tmp_path / "c"))
     assert result.returncode == 2 and "not allowed with argument" in result.stderr
+
+
+def test_a_default_pair_no_entry_can_show_is_told(project, run):
+    root = project({"site.yaml": "default_pair: [en, fr]\n",
+                    "content/p/en.md": entry("P", "Text.", original="true"),
+                    "content/p/zh.md": entry("P", "文。")})
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0
+    assert "site.yaml: warning: `default_pair` names `fr`, which no published entry has" \
+        in result.stderr
