@@ -50,7 +50,7 @@
   function keepPlace() {
     var row = anchor;
     while (row && row.offsetParent === null) row = row.nextElementSibling;  // left out: the next
-    if (row) row.scrollIntoView();
+    if (row) { measureToolbar(); row.scrollIntoView(); }  // the toolbar may have changed rows
   }
   function showInUrl(state) {  // a shared link opens the page as the reader sees it
     var url = new URL(location.href), q = url.searchParams, single = state.mode === "single";
