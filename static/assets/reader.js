@@ -32,6 +32,7 @@
   var fitted = false, phone = matchMedia("(max-width:720px)");
   function fit() {
     var side = byId("m-side"), inter = byId("m-inter");
+    if (!side || !inter) return;  // a theme without both modes
     if (phone.matches && side.checked) fitted = inter.checked = true;
     else if (!phone.matches && fitted && inter.checked) { side.checked = true; fitted = false; }
   }
@@ -110,7 +111,7 @@
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     var menu = form.querySelector(".more");  // on phones: Tab out of "More" closes it
-    menu.addEventListener("focusout", function (e) {
+    if (menu && byId("more")) menu.addEventListener("focusout", function (e) {
       var to = e.relatedTarget;
       if (to && !menu.contains(to) && to !== byId("more")) byId("more").checked = false;
     });
