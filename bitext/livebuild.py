@@ -47,6 +47,7 @@ from .render import (
     minifies,
     render_pages,
     render_site,
+    theme_files,
 )
 from .watch import ChangeSet
 
@@ -302,7 +303,8 @@ class LiveSite:
     def _copies(self, model: SiteModel) -> dict[PurePosixPath, Path]:
         """Theme static files at the site root (dotfiles, scripts and stylesheets skipped: see
         `_theme_files`), then entry assets."""
-        copies = {rel: path for rel, path in self._static() if not minifies(path)}
+        copies = {rel: path for path, rel in theme_files(self.config.static_dir)
+                  if not minifies(path)}
         copies.update((asset.output, asset.source) for asset in model.assets)
         return copies
 
@@ -310,7 +312,7 @@ class LiveSite:
         """The theme's scripts and stylesheets, minified as `build` ships them; each is made
         again only when its file changed (the writer then skips what did not)."""
         made: dict[Path, tuple[tuple, list[OutputFile]]] = {}
-        for rel, path in self._static():
+        for path, rel in theme_files(self.config.static_dir):
             if minifies(path):
                 now = stamp(path)
                 kept = self._minified.get(path)
@@ -318,15 +320,6 @@ class LiveSite:
                     (now, list(minified_files([(path, rel)], diags)))
         self._minified = made
         return [item for _, items in made.values() for item in items]
-
-    def _static(self) -> list[tuple[PurePosixPath, Path]]:
-        static = self.config.static_dir
-        if not static.is_dir():
-            return []
-        found = [(path.relative_to(static).parts, path)
-                 for path in sorted(p for p in static.rglob("*") if p.is_file())]
-        return [(PurePosixPath(*parts), path) for parts, path in found
-                if not any(part.startswith(".") for part in parts)]
 
 
 class SessionSite:

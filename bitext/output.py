@@ -131,7 +131,7 @@ def patch(out_dir: Path, files: Iterable[OutputFile],
         owners: dict[str, Path | None] = {}
         staged = []
         for item in files:
-            _claim(owners, item.path, getattr(item, "source", None))
+            _claim(owners, item.path, item.source)
             _guarded(out_dir, item.path, lambda i=item: _target(stage, i.path).write_bytes(i.data))
             staged.append(item.path)
         for source, rel in copies:
@@ -169,7 +169,7 @@ def _fill(tmp: Path, out_dir: Path, files: Iterable[OutputFile],
     written = unchanged = 0
     owners: dict[str, Path | None] = {}
     for item in files:
-        _claim(owners, item.path, getattr(item, "source", None))
+        _claim(owners, item.path, item.source)
         fresh = _guarded(out_dir, item.path, lambda i=item: _write(tmp, out_dir, i.path, i.data))
         written, unchanged = written + fresh, unchanged + (not fresh)
     for source, target in copies:

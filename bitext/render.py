@@ -17,7 +17,6 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
-import yaml
 from markupsafe import Markup
 
 from . import answers, frontmatter
@@ -91,7 +90,7 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
     env.filters["dir_attr"] = dir_attr
     strings = _load_strings(config.templates_dir / STRINGS_FILE, diags)
     try:
-        inline_js = _without_comment_lines(
+        inline_js = _minified_js(
             (config.templates_dir / INLINE_SCRIPT).read_text(encoding="utf-8"))
     except OSError:
         inline_js = ""
@@ -105,11 +104,11 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
     return None if strings is None else Theme(env, strings, inline_js, csp, rows_memo)
 
 
-def _without_comment_lines(script: str) -> str:
-    """The inline script as every page carries it: its whole-line `//` comments stay in the
-    theme's file (the CSP hash is of what ships)."""
-    return "\n".join(line for line in script.strip().split("\n")
-                     if not line.lstrip().startswith("//"))
+def _minified_js(script: str) -> str:
+    """A script as pages carry it (the inline one: the CSP hash is of what ships)."""
+    import rjsmin
+
+    return rjsmin.jsmin(script).strip()
 
 
 class _FolderBytecode(jinja2.FileSystemBytecodeCache):
@@ -131,17 +130,12 @@ class _FolderBytecode(jinja2.FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         body = bucket.bytecode_to_string()
-        with contextlib.suppress(OSError):
-            _save_compiled(Path(self._get_cache_filename(bucket)),
-                           hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body)
+        with contextlib.suppress(OSError):  # whole or not at all
+            write_atomic(Path(self._get_cache_filename(bucket)),
+                         hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body)
 
 
 _DIGEST_SIZE = 32
-
-
-def _save_compiled(target: Path, data: bytes) -> None:
-    """Whole or not at all; raises OSError (a seam for the full-disk test)."""
-    write_atomic(target, data)
 
 
 class MemoryBytecode(jinja2.BytecodeCache):
@@ -172,8 +166,8 @@ def _load_strings(path: Path, diags: Diagnostics) -> dict[str, dict[str, str]] |
     # Composed by libyaml when PyYAML has it (the table is read on every build, and the pure
     # Python composer takes ten times as long); the walk over the nodes is the same.
     fields = None if text is None else frontmatter.load(
-        frontmatter.SplitFile(text, 1, "", 1), path, diags,
-        getattr(yaml, "CSafeLoader", yaml.SafeLoader), "the strings table")
+        frontmatter.SplitFile(text, 1, "", 1), path, diags, frontmatter.FAST_LOADER,
+        "the strings table")
     if fields is None:
         return None
     strings: dict[str, dict[str, str]] = {}
@@ -349,8 +343,8 @@ def _strings_tables(theme: Theme, model: SiteModel) -> dict[str, dict[str, str]]
     return {lang: ui_table(theme.strings, lang) for lang, _ in _ui_langs(model, theme)}
 
 
-# The build ships the theme's scripts and stylesheets without comments and spare whitespace
-# (a reading page's own CSS and JS must stay under 30 KB); `serve` serves them as written.
+# The theme's scripts and stylesheets ship without comments and spare whitespace (a reading
+# page's own CSS and JS must stay under 30 KB), from `build` and `serve` alike.
 MINIFIED = {".js", ".css"}
 
 
@@ -358,11 +352,20 @@ def minifies(path: Path) -> bool:
     return path.suffix.lower() in MINIFIED
 
 
+def theme_files(static_dir: Path) -> list[tuple[Path, PurePosixPath]]:
+    """The theme's static files (dotfiles left out), each with its path in the site."""
+    if not static_dir.is_dir():
+        return []
+    found = [(path, path.relative_to(static_dir).parts)
+             for path in sorted(p for p in static_dir.rglob("*") if p.is_file())]
+    return [(path, PurePosixPath(*parts)) for path, parts in found
+            if not any(part.startswith(".") for part in parts)]
+
+
 def minified_files(files: Iterable[tuple[Path, PurePosixPath]],
                    diags: Diagnostics) -> Iterator[OutputFile]:
     """Each theme script or stylesheet, minified (rjsmin, rcssmin: both keep the meaning)."""
     import rcssmin
-    import rjsmin
 
     for source, rel in files:
         try:
@@ -370,7 +373,7 @@ def minified_files(files: Iterable[tuple[Path, PurePosixPath]],
         except (OSError, UnicodeDecodeError) as exc:
             diags.error(source, None, f"cannot read the theme file: {exc}")
             continue
-        small = rjsmin.jsmin(text) if source.suffix.lower() == ".js" else rcssmin.cssmin(text)
+        small = _minified_js(text) if source.suffix.lower() == ".js" else rcssmin.cssmin(text)
         yield OutputFile(rel, small.encode("utf-8") + b"\n", source)
 
 

@@ -354,16 +354,12 @@ class _Render:
     def _copies(self) -> tuple[list[tuple[Path, PurePosixPath]], list[tuple[Path, PurePosixPath]]]:
         """The theme's static files at the site root, then entry assets beside their pages; and
         apart, the theme's scripts and stylesheets, which are shipped minified."""
-        from .render import minifies
+        from .render import minifies, theme_files
 
-        static, copies, minified = self.config.static_dir, [], []
-        if static.is_dir():
-            for path in sorted(p for p in static.rglob("*") if p.is_file()):
-                rel = path.relative_to(static)
-                if not any(part.startswith(".") for part in rel.parts):
-                    (minified if minifies(path) else copies).append(
-                        (path, PurePosixPath(*rel.parts)))
-        return copies + [(a.source, a.output) for a in self.model.assets], minified
+        theme = theme_files(self.config.static_dir)
+        copies = [(path, rel) for path, rel in theme if not minifies(path)]
+        return (copies + [(a.source, a.output) for a in self.model.assets],
+                [(path, rel) for path, rel in theme if minifies(path)])
 
     def go(self, report: BuildReport) -> None:
         from .output import PublishReport, patch, publish

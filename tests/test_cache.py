@@ -414,7 +414,7 @@ def test_compiled_templates_that_cannot_be_written_or_read_cost_time_not_the_bui
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render, "_save_compiled", full_disk)
+    monkeypatch.setattr(render, "write_atomic", full_disk)
     assert main(args) == 0
     assert not any((root / ".cache/templates").iterdir())
     monkeypatch.undo()
