@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -20,6 +21,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.anchors.index import slugify
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .content import link_problem
 from .sanitize import sanitize_html
 
 # A writer pins the alignment with an HTML comment on its own line before a block:
@@ -46,6 +48,13 @@ class Link:
     line: int
     image: bool
     note: str = ""
+
+    def problem(self, entry_dir: Path, content_dir: Path) -> tuple[str, str] | None:
+        """("error" | "warning", message) to say of it where it is written, or None: its note,
+        else the rule of `content.link_problem` (which never raises on odd URLs)."""
+        if self.note:
+            return ("warning", self.note)
+        return link_problem(self.url, self.image, entry_dir, content_dir)
 
 
 @dataclass(frozen=True)
@@ -212,10 +221,9 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
             if match:
                 pin = match.group("name") or ""
             elif _PIN_LIKE_RE.match(head.content):
-                notes.append(Link("", body_line + (head.map[0] if head.map else 0), False,
-                                  "this comment is no segment pin: a pin is `<!-- seg -->` or "
-                                  "`<!-- seg: name -->`, the name of letters, digits, `.`, `_` "
-                                  "and `-`"))
+                notes.append(_note(head, body_line, "this comment is no segment pin: a pin is "
+                                   "`<!-- seg -->` or `<!-- seg: name -->`, the name of letters, "
+                                   "digits, `.`, `_` and `-`"))
             continue  # a comment renders nothing, so it is no block
         notes += _inner_pins(group, body_line)
         block = _make_block(md, group, env, len(blocks), body_line, pin)
@@ -233,15 +241,23 @@ _FOOTNOTE_DEF_RE = re.compile(r"^ {0,3}\[\^([^\]]*)\]:")
 _FOOTNOTE_REF_RE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
+def _note(token: Token, body_line: int, message: str) -> Link:
+    """Something the parse left out, at the file line of `token` (see `Link.note`)."""
+    return Link("", body_line + (token.map[0] if token.map else 0), False, message)
+
+
 def _footnote_notes(tokens: Sequence[Token], env: dict, body: str, body_line: int) -> list[Link]:
     """What the footnote syntax leaves unsaid: a label defined twice (the last one wins), a
     label with spaces (read as a link definition), a reference to no definition (shown as
-    written). Definitions are found in the text, outside code, as the parser eats them."""
-    code = {line for t in tokens if t.type in ("fence", "code_block", "html_block") and t.map
-            for line in range(*t.map)}
+    written). Definitions are found in the text, outside code and raw HTML, as the parser
+    eats them."""
+    if "[^" not in body:  # most texts: nothing to look for
+        return []
+    hidden = {line for t in tokens if t.type in ("fence", "code_block", "html_block") and t.map
+              for line in range(*t.map)}
     notes, seen, lines = [], {}, body.split("\n")
     for k, text in enumerate(lines):
-        match = _FOOTNOTE_DEF_RE.match(text) if k not in code else None
+        match = _FOOTNOTE_DEF_RE.match(text) if k not in hidden else None
         if not match:
             continue
         label, line = match.group(1), body_line + k
@@ -254,40 +270,45 @@ def _footnote_notes(tokens: Sequence[Token], env: dict, body: str, body_line: in
         else:
             seen[label] = line
     known = {key[1:] for key in env.get("footnotes", {}).get("refs", {})}
-    for token in tokens:
+    for token, label in _footnote_refs(tokens):
         source = "\n".join(lines[slice(*token.map)]) if token.map else ""
-        for child in token.children or () if token.type == "inline" else ():
-            for label in _FOOTNOTE_REF_RE.findall(child.content) if child.type == "text" else ():
-                if label not in known and f"\\[^{label}]" not in source:  # `\[^5]`: as written
-                    notes.append(Link("", body_line + (token.map[0] if token.map else 0), False,
-                                      f"footnote `[^{label}]` is never defined, so it shows "
-                                      "as written"))
+        if label not in known and f"\\[^{label}]" not in source:  # `\[^5]`: as written
+            notes.append(_note(token, body_line, f"footnote `[^{label}]` is never defined, so "
+                               "it shows as written"))
     return notes
 
 
+def _footnote_refs(tokens: Sequence[Token]) -> Iterator[tuple[Token, str]]:
+    """`[^label]` left in the text of inline tokens (a reference the plugin did not take)."""
+    for token in tokens:
+        if token.type == "inline":
+            for child in token.children or ():
+                if child.type == "text":
+                    yield from ((token, label) for label in
+                                _FOOTNOTE_REF_RE.findall(child.content))
+
+
 def _emptied(group: list[Token], body_line: int) -> Link:
-    head = group[0]
+    """Why a block shows nothing (`_make_block` left it out), said where it starts."""
     raw = "".join(t.content for t in group for t in (t, *(t.children or ()))
                   if t.type in ("html_block", "html_inline"))
-    line = body_line + (head.map[0] if head.map else 0)
     if raw.lstrip().startswith("<!--") and "-->" not in raw:  # markdown-it: to the end
-        return Link("", line, False, "an HTML comment opened here is never closed with `-->`, "
-                    "so it hides everything after it")
+        return _note(group[0], body_line, "an HTML comment opened here is never closed with "
+                     "`-->`, so it hides everything after it")
     tag = _TAG_RE.search(_COMMENTS_RE.sub("", raw))
     name = tag.group(2).lower() if tag else ""
     if name in _WRAPPERS and _wrapper_balance(raw) > 0:  # `_wrapped` found no end: it stands alone
-        return Link("", line, False, f"`<{name}>` opened here is never closed, so it wraps "
-                    f"nothing: add `</{name}>` on a line of its own after what it holds")
+        return _note(group[0], body_line, f"`<{name}>` opened here is never closed, so it wraps "
+                     f"nothing: add `</{name}>` on a line of its own after what it holds")
     what = f"raw HTML `<{name}>`" if name else "raw HTML"
-    return Link("", line, False, f"{what} shows nothing once made safe (scripts, frames, styles, "
-                "forms and embeds are removed), so it is left out of the page")
+    return _note(group[0], body_line, f"{what} shows nothing once made safe (scripts, frames, "
+                 "styles, forms and embeds are removed), so it is left out of the page")
 
 
 def _inner_pins(group: list[Token], body_line: int) -> list[Link]:
     """Pins written inside raw HTML joined with what it wraps (`_wrapped`): they cut nothing."""
-    return [Link("", body_line + (token.map[0] if token.map else 0), False,
-                 "a segment pin inside a raw HTML element (such as `<details>`) is ignored: "
-                 "the element stays one block; put the pin before it")
+    return [_note(token, body_line, "a segment pin inside a raw HTML element (such as "
+                  "`<details>`) is ignored: the element stays one block; put the pin before it")
             for token in group[1:] if token.type == "html_block" and token.level == 0
             and PIN_RE.match(token.content.strip())]
 
@@ -375,19 +396,18 @@ def _make_block(md: MarkdownIt, group: list[Token], env: dict, index: int, body_
     head = group[0]
     start, end = head.map or (0, 1)
     html = md.renderer.render(group, md.options, env)
-    if _has_html(group):
+    raw = _has_html(group)
+    if raw:
         made = {str(t.attrs["id"]) for t in group if t.type == "heading_open" and "id" in t.attrs}
         html = sanitize_html(html, env["docId"], made)
     if head.type == "html_block":  # raw HTML, maybe joined with the blocks it wraps (`_wrapped`)
         end = max(t.map[1] for t in group if t.level == 0 and t.map)
         text, shown = _html_text(html)  # what the reader sees is what the aligner compares
-        if not (text or shown or _ID_RE.search(html)):  # an empty `<div id=…>` is a link target
-            return None
-    else:
+    else:  # Markdown's own output always shows; with inline raw HTML alone (`<video>`) maybe not
         text = _plain_text(group)
-        if _has_html(group) and not any(_html_text(html)) and not _ID_RE.search(html):
-            # `<video …></video>` alone (an empty `<a id="top"></a>` stays: a link target)
-            return None
+        shown = not raw or bool(text) or any(_html_text(html))
+    if not (text or shown or _ID_RE.search(html)):  # an empty `<a id="top">` is a link target
+        return None
     return Block(
         index=index,
         kind=_kind(head),

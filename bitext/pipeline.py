@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import SiteConfig
-from .content import EntrySource, discover, link_problem, make_entry, read_version
+from .content import EntrySource, discover, make_entry, read_version
 from .errors import Diagnostics
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
     from .assemble import ParsedEntry
-    from .markup import Document, Highlighter, Link
+    from .markup import Document, Highlighter
     from .output import PublishReport
 
 
@@ -89,16 +89,10 @@ def _check_links(doc: Document, path: Path, entry_dir: Path, content_dir: Path,
                  diags: Diagnostics) -> None:
     """Relative links and images must stay inside the content folder; missing images warn."""
     for link in (*(link for block in doc.blocks for link in block.links), *doc.notes):
-        problem = ("warning", link.note) if link.note else \
-            _link_problem(link, entry_dir, content_dir)
+        problem = link.problem(entry_dir, content_dir)
         if problem:
             severity, message = problem
             getattr(diags, severity)(path, link.line, message)
-
-
-def _link_problem(link: Link, entry_dir: Path, content_dir: Path) -> tuple[str, str] | None:
-    # The rule lives in content.link_problem (security engineer): it never raises on odd URLs.
-    return link_problem(link.url, link.image, entry_dir, content_dir)
 
 
 def block_count_warnings(parsed: list[ParsedEntry], diags: Diagnostics) -> None:

@@ -53,7 +53,7 @@ from .cache import (
     stat_of,
 )
 from .config import SiteConfig
-from .content import EntrySource, discover, link_problem
+from .content import EntrySource, discover
 from .errors import Diagnostic, Diagnostics
 from .pipeline import BuildReport, Parsers
 
@@ -216,13 +216,11 @@ class _Run:
         report.entries, report.languages = len(model.articles), len(model.languages)
         if theme is not None and not diags.has_errors():
             _Render(self, job, summaries, model).go(report)
-            # Pages not rendered whose links the index lost (deleted, or written by another
-            # version): their warnings come from their records, once.
-            self._check_unrendered_links(job, summaries)
-        else:  # nothing renders, but one broken file must not hide another's bad links
-            self._check_unrendered_links(job, summaries)
-            if not self.write:  # nor `check` the entries that read well
-                report.parsed = self._readable(job, summaries)
+        elif not self.write:  # nothing renders, but `check` still reads the good entries
+            report.parsed = self._readable(job, summaries)
+        # The links no rendering saw: of entries not rendered (their index entry was lost, or
+        # the build failed): one broken file must not hide another's bad links.
+        self._check_unrendered_links(job, summaries)
 
     def _check_unrendered_links(self, job: workers.Job,
                                 summaries: dict[str, workers.EntrySummary]) -> None:
@@ -556,8 +554,7 @@ def check_links(summary: workers.EntrySummary, config: SiteConfig, diags: Diagno
     """Relative links and images must stay inside the content folder; missing images warn."""
     entry_dir = summary.light.entry.path
     for path, link in summary.links:
-        problem = ("warning", link.note) if link.note else \
-            link_problem(link.url, link.image, entry_dir, config.content_dir)
+        problem = link.problem(entry_dir, config.content_dir)
         if problem:
             severity, message = problem
             getattr(diags, severity)(path, link.line, message)
