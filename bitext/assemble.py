@@ -202,8 +202,6 @@ def assemble(config: SiteConfig, parsed: Sequence[ParsedEntry], diags: Diagnosti
         diags.warning(config.settings_path, None, f"`default_pair` names `{unused[0]}`, which "
                       "no published entry has: every page falls back to its own pair",
                       hint=f"the site's languages are {', '.join(languages)}")
-    for item in published:
-        _same_page_tags(item.entry, diags)
     articles = []
     for i, item in enumerate(published):
         newer = links[published[i - 1].entry.slug] if i > 0 else None
@@ -255,8 +253,7 @@ def _entry_link(item: ParsedEntry, config: SiteConfig) -> EntryLink:
 
 def _article(item: ParsedEntry, config: SiteConfig, languages: Sequence[str],
              labels: Mapping[str, str], links: Mapping[str, EntryLink], older: EntryLink | None,
-             newer: EntryLink | None, diags: Diagnostics,
-             read: frozenset[str] = frozenset()) -> ArticlePage:
+             newer: EntryLink | None, diags: Diagnostics, read: frozenset[str]) -> ArticlePage:
     entry = item.entry
     cols = {lang: i for i, lang in enumerate(entry.langs)}
     rows = tuple(_row(seg, item, cols) for seg in item.segments)
@@ -339,32 +336,23 @@ def _tags(published: Sequence[ParsedEntry], links: Mapping[str, EntryLink],
           diags: Diagnostics) -> list[tuple[TagLink, list[EntryLink]]]:
     """Tags by slug (so `AI` and `ai` share a page), in name order, entries newest first.
 
-    Tags that differ beyond case and width but still share a slug (`C` and `C.`) share its
-    page too; the writer is warned where the second spelling is written.
+    Tags that differ beyond case and width but still share a slug (`C` and `C.`, or `C#` and
+    `c-sharp` in one entry) share its page too, under the first spelling: the writer is
+    warned where the second one is written.
     """
     by_slug: dict[str, tuple[TagLink, list[EntryLink]]] = {}
     for item in published:
         link = links[item.entry.slug]
-        for tag in link.tags:
-            first = by_slug.setdefault(tag.slug, (tag, []))
-            first[1].append(link)
-            if _tag_key(tag.name) != _tag_key(first[0].name):
-                diags.warning(*_written_at(item.entry, "tags"),
-                              f"tags `{first[0].name}` and `{tag.name}` share the page "
-                              f"tags/{tag.slug}/", hint="spell them alike, or apart")
+        for tag in link.tags:  # each page once per entry (`_entry_link`)
+            by_slug.setdefault(tag.slug, (tag, []))[1].append(link)
+        for name in item.entry.tags:  # every spelling written, repeats in one entry too
+            first = by_slug[tag_slug(name)][0].name
+            if _tag_key(name) != _tag_key(first):
+                diags.warning(*_written_at(item.entry, "tags"), f"tags `{first}` and `{name}` "
+                              f"share the page tags/{tag_slug(name)}/, so only `{first}` is shown",
+                              hint="spell them alike, or apart")
     return [by_slug[slug]
             for slug in sorted(by_slug, key=lambda s: (by_slug[s][0].name.casefold(), s))]
-
-
-def _same_page_tags(entry: Entry, diags: Diagnostics) -> None:
-    """Two spellings in one entry that share a tag page (`C#`, `c-sharp`): the first is kept."""
-    first: dict[str, str] = {}
-    for tag in entry.tags:
-        kept = first.setdefault(tag_slug(tag), tag)
-        if _tag_key(kept) != _tag_key(tag):
-            diags.warning(*_written_at(entry, "tags"), f"tags `{kept}` and `{tag}` share the "
-                          f"page tags/{tag_slug(tag)}/, so only `{kept}` is kept",
-                          hint="spell them alike, or apart")
 
 
 def _written_at(entry: Entry, key: str) -> tuple[Path, int | None]:

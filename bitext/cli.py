@@ -344,14 +344,19 @@ def _check_json(report: BuildReport, diags: Diagnostics) -> dict:
             "errors": len(diags.errors), "warnings": len(diags.warnings)}
 
 
-def _cmd_new(args: argparse.Namespace, root: Path) -> int:
+def _check_new_slug(slug: str) -> None:
+    """What `new` and `import` refuse before writing anything (usage status 2)."""
     from .assemble import RESERVED_SLUGS
 
-    if not SLUG_RE.match(args.slug):
-        raise UsageError(f"invalid slug {args.slug!r}: use lowercase ASCII letters, digits and "
+    if not SLUG_RE.match(slug):
+        raise UsageError(f"invalid slug {slug!r}: use lowercase ASCII letters, digits and "
                          "hyphens")
-    if args.slug in RESERVED_SLUGS:
-        raise UsageError(f"the slug {args.slug!r} is reserved for the site's own pages")
+    if slug in RESERVED_SLUGS:
+        raise UsageError(f"the slug {slug!r} is reserved for the site's own pages")
+
+
+def _cmd_new(args: argparse.Namespace, root: Path) -> int:
+    _check_new_slug(args.slug)
     langs = [normalize_lang(part.strip()) for part in args.langs.split(",") if part.strip()]
     if not langs or None in langs:
         raise UsageError(f"--langs {args.langs!r} must list language tags such as en,zh")
@@ -396,15 +401,9 @@ def _cmd_serve(args: argparse.Namespace, root: Path) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, root: Path) -> int:
-    from .assemble import RESERVED_SLUGS
     from .importer import check_langs, run_import
 
-    # What `new` refuses, with the same status (2): the slug and the languages asked for.
-    if not SLUG_RE.match(args.slug):
-        raise UsageError(f"invalid slug {args.slug!r}: use lowercase ASCII letters, digits and "
-                         "hyphens")
-    if args.slug in RESERVED_SLUGS:
-        raise UsageError(f"the slug {args.slug!r} is reserved for the site's own pages")
+    _check_new_slug(args.slug)
     langs = [part.strip() for part in args.langs.split(",")] if args.langs is not None else None
     try:
         check_langs(langs, args.file)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
+from . import answers
 from .assemble import ArticlePage, LangInfo, SiteModel
 from .config import SiteConfig
 from .errors import Diagnostics
@@ -94,13 +95,13 @@ def page_html(page: ArticlePage, info: LangInfo, label: str) -> str:
 
 
 # Pagefind ends a block that lacks a full stop with ". " in the excerpts, a Latin one even in
-# Chinese or Japanese ("中国AI实验室札记. 这是摘要"): those get their own full stop first.
-_FULL_STOP_LANGS = {"zh", "ja", "yue", "wuu", "hak", "nan", "gan", "hsn", "cmn"}
+# Chinese or Japanese ("中国AI实验室札记. 这是摘要"): text in their scripts gets its own first.
+_FULL_STOP_SCRIPTS = {"Hans", "Hant", "Hani", "Jpan"}
 _ENDS = tuple("。．.！？!?…」』）)】〕\"'”’")
 
 
 def _stopped(text: str, lang: str) -> str:
-    if lang.split("-")[0].lower() in _FULL_STOP_LANGS and text and not text.endswith(_ENDS):
+    if text and not text.endswith(_ENDS) and answers.likely_script(lang) in _FULL_STOP_SCRIPTS:
         return text + "。"
     return text
 

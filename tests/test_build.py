@@ -653,7 +653,7 @@ def test_two_spellings_of_one_tag_page_in_one_entry_are_told(project, run):
     root = project({"content/p/en.md": entry("P", "Text.", tags='["C#", "c-sharp", AI, ai]')})
     result = run(root, "build", "--no-search")
     assert result.returncode == 0
-    assert "tags `C#` and `c-sharp` share the page tags/c-sharp/, so only `C#` is kept" \
+    assert "tags `C#` and `c-sharp` share the page tags/c-sharp/, so only `C#` is shown" \
         in result.stderr
     assert "`AI` and `ai`" not in result.stderr  # one tag in two cases: nothing to say
 
