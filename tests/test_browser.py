@@ -623,6 +623,9 @@ def test_list_items_line_up_side_by_side_when_the_lists_match(browser, tmp_path)
         page.close()
 
 
+FRAMES = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 @pytest.mark.parametrize("width", [1280, 820])  # at 820 px the toolbar changes rows with the mode
 def test_changing_mode_or_language_keeps_the_row_being_read_at_the_top(browser, tmp_path, width):
     en = "\n\n".join(f"English paragraph {k}, long enough to be a line of reading text."
@@ -642,12 +645,12 @@ def test_changing_mode_or_language_keeps_the_row_being_read_at_the_top(browser, 
                 "document.getElementById('tools').getBoundingClientRect().bottom")
 
         page.evaluate("document.getElementById('s30').scrollIntoView()")
-        page.wait_for_timeout(100)  # the row at the top is noted on the next frame
+        page.evaluate(FRAMES)  # the scroll event that notes the row at the top has come
         for key in ("1", "i", "2", "s"):
             page.keyboard.press(key)
             assert -2 < offset("s30") < 20, key
         page.evaluate("window.scrollTo(0, 0)")  # at the top of the page nothing is moved
-        page.wait_for_timeout(100)
+        page.evaluate(FRAMES)
         page.keyboard.press("1")
         assert page.evaluate("window.scrollY") == 0
         page.close()

@@ -38,15 +38,18 @@
   }
   // The row at the top of the view, kept as the reader scrolls: a change of mode or languages
   // (which moves every row) brings it back under the toolbar.
-  var anchor = null, looking = false;
+  // Noted on each scroll event (one a frame at most), searched from where it last was: a
+  // scroll moves it by a few rows.
+  var rows = document.querySelectorAll(".doc > .seg"), at = 0, anchor = null;
+  function gone(i) { return rows[i].offsetParent === null; }  // a row left out of this view
   function findAnchor() {
-    var edge = form.getBoundingClientRect().bottom, rows = document.querySelectorAll(".doc > .seg");
-    looking = false;
+    var edge = form.getBoundingClientRect().bottom, i = at;
     anchor = null;
     if (!rows.length || rows[0].getBoundingClientRect().top >= edge) return;  // above the text
-    for (var i = 0; i < rows.length && !anchor; i++) {
-      if (rows[i].offsetParent !== null && rows[i].getBoundingClientRect().bottom > edge) anchor = rows[i];
-    }
+    while (i > 0 && (gone(i) || rows[i].getBoundingClientRect().top > edge)) i--;
+    while (i < rows.length && (gone(i) || rows[i].getBoundingClientRect().bottom <= edge)) i++;
+    at = Math.min(i, rows.length - 1);
+    anchor = rows[i] || null;
   }
   function keepPlace() {
     var row = anchor;
@@ -82,9 +85,7 @@
     fit();
     document.addEventListener("DOMContentLoaded", fit);  // after inline.js checks the stored mode
     if (phone.addEventListener) phone.addEventListener("change", fit);
-    addEventListener("scroll", function () {
-      if (!looking) { looking = true; requestAnimationFrame(findAnchor); }
-    }, { passive: true });
+    addEventListener("scroll", findAnchor, { passive: true });
     var changed = now.mode !== reader.dataset.mode ||
       (now.mode === "single" ? now.lang !== pair.split(",")[0] : now.pair.join() !== pair);
     if (changed || /[?&](mode|lang|pair)=/.test(location.search)) showInUrl(now);
