@@ -125,9 +125,9 @@ def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
     for item in _listing(content_dir, diags) or ():
         if is_ignored(item.name):
             continue
-        path = content_dir / item.name
-        if _loops(item, path, diags):
+        if _loops(item, content_dir, diags):
             continue
+        path = content_dir / item.name
         if not item.is_dir():
             if path.suffix == ".md":
                 diags.warning(path, None, "Markdown file outside an entry folder is ignored",
@@ -153,14 +153,14 @@ def discover(content_dir: Path, diags: Diagnostics) -> list[EntrySource]:
     return sources
 
 
-def _loops(item: os.DirEntry, path: Path, diags: Diagnostics) -> bool:
-    """A link that cannot be followed (a loop of links, too deep a chain): reported here, as
-    following it anywhere would raise."""
+def _loops(item: os.DirEntry, folder: Path, diags: Diagnostics) -> bool:
+    """A link in `folder` that cannot be followed (a loop of links, too deep a chain): reported
+    here, as following it anywhere would raise."""
     try:
         item.is_dir()
         return False
     except OSError as exc:
-        diags.error(path, None, f"cannot follow this link: {exc.strerror or exc}",
+        diags.error(folder / item.name, None, f"cannot follow this link: {exc.strerror or exc}",
                     hint="a loop of links? remove it or point it at a file")
         return True
 
@@ -252,7 +252,7 @@ def _walk(folder: Path, items: list[os.DirEntry], diags: Diagnostics,
     """
     folders = []
     for item in items:
-        if _loops(item, folder / item.name, diags):
+        if _loops(item, folder, diags):
             continue
         if item.is_dir(follow_symlinks=False):
             folders.append(item)
