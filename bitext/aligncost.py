@@ -61,6 +61,7 @@ ANCHOR_CAP = 9.0  # most nats a group can earn from anchors
 # Runs, not characters: findall then returns a few strings per block instead of one per glyph.
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af]+")
+_WIDE_RE = re.compile("[\u3400-\U0010ffff]")  # a C scan, where max(text) makes a str a glyph
 # Possessive quantifiers: a word never needs to give characters back, and not trying is faster.
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f]*+"
                        r"(?:[-'’.+#][A-Za-z0-9\u00c0-\u024f]++)*+[+#]*+")
@@ -123,7 +124,7 @@ def _sentence_count(text: str) -> int:
 
 
 def text_units(text: str) -> float:
-    if text.isascii() or max(text) < "\u3400":  # below every Han and Hangul range
+    if text.isascii() or not _WIDE_RE.search(text):  # nothing from the first Han range up
         return float(len(text))
     han = sum(map(len, _HAN_RE.findall(text)))
     return float(len(text) + 2 * han + sum(map(len, _HANGUL_RE.findall(text))))

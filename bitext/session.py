@@ -313,7 +313,7 @@ class _Render:
             [(p.url, p.entry.langs, p.link.date) for p in model.articles],
             sorted((slug, keys[f"{slug}/index.html"]) for slug in feeds))
         self.search_key = "s:" + digest(env, [(p.entry.slug, summaries[p.entry.slug].key)
-                                              for p in model.articles])
+                                              for p in model.articles]) if run.search else ""
         pages = {rel.casefold() for rel in keys}  # before the copies' keys join them
         self.copies, self.minified = self._copies()
         for source, rel in self.copies:
