@@ -16,11 +16,10 @@ from pathlib import Path, PurePosixPath
 from . import answers
 from .align import Segment
 from .config import SiteConfig
-from .content import Entry
+from .content import RESERVED_SLUGS, Entry
 from .errors import Diagnostics, display_path
 from .markup import Document
 
-RESERVED_SLUGS = {"tags", "assets", "pagefind", "feeds", "search", "static", "404"}
 # Reading speed per script: words a minute for spaced scripts, characters a minute for CJK.
 WORDS_PER_MINUTE = 230
 CJK_CHARS_PER_MINUTE = {"zh": 400, "ja": 500, "ko": 500}

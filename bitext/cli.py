@@ -346,7 +346,7 @@ def _check_json(report: BuildReport, diags: Diagnostics) -> dict:
 
 def _check_new_slug(slug: str) -> None:
     """What `new` and `import` refuse before writing anything (usage status 2)."""
-    from .assemble import RESERVED_SLUGS
+    from .content import RESERVED_SLUGS
 
     if not SLUG_RE.match(slug):
         raise UsageError(f"invalid slug {slug!r}: use lowercase ASCII letters, digits and "

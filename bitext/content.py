@@ -20,6 +20,8 @@ from . import answers, frontmatter
 from .errors import Diagnostics
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Folders the site itself writes at its root: no entry may take these names.
+RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "feeds", "search", "static", "404"})
 MAX_LANGUAGES = 12  # the stylesheet's language slots (static/assets/site.css, data-l 0–11)
 # Editors leave these beside the files being edited (vim, emacs, JetBrains, macOS, …).
 _TEMP_RE = re.compile(r"(^\.|~$|^#.*#$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
@@ -268,12 +270,13 @@ def _walk(folder: Path, items: list[os.DirEntry], diags: Diagnostics,
             yield from _walk(folder / item.name, inner or [], diags, top=False)
 
 
-def link_problem(url: str, image: bool, entry_dir: Path,
-                 content_dir: Path) -> tuple[str, str] | None:
+def link_problem(url: str, image: bool, entry_dir: Path, content_dir: Path,
+                 static_dir: Path | None = None) -> tuple[str, str] | None:
     """Why a relative link or image in an entry is wrong: ("error" | "warning", message), or None.
 
     Targets must stay inside the content folder (no `../../etc/passwd`, no absolute paths, no
-    links resolving outside); a missing image is a warning. Never raises on odd URLs.
+    links resolving outside); a missing image is a warning, and so is a link to an entry that
+    does not exist (unless a theme file in `static_dir` has the name). Never raises on odd URLs.
     """
     what = "image" if image else "link"
     try:
@@ -305,12 +308,18 @@ def link_problem(url: str, image: bool, entry_dir: Path,
         page = "./" if target.parent == entry_dir.resolve() else f"../{target.parent.name}/"
         return ("warning", f"link `{url}` is to a language file, which is not published: link "
                 f"to the entry's page, `{page}`")
-    # Only inside an entry folder is a missing target surely missing: elsewhere it may be one
-    # of the site's own pages (tags/, feed.xml) or a theme file.
+    # Inside an entry folder a missing target is surely missing; at the top, a name like an
+    # entry's is, unless it is one of the site's own folders (tags/) or a theme file; other
+    # names (feed.xml) may be the site's own files.
     inner = target.relative_to(top).parts if target != top else ()
-    if not found and not target.is_dir() and len(inner) >= 2 and (top / inner[0]).is_dir() \
-            and inner[1:] != ("index.html",):
+    if found or target.is_dir() or not inner:
+        return None
+    if len(inner) >= 2 and (top / inner[0]).is_dir() and inner[1:] != ("index.html",):
         return ("warning", f"link `{url}` leads nowhere: no such file in {inner[0]}/")
+    if inner[1:] in ((), ("index.html",)) and SLUG_RE.match(inner[0]) \
+            and inner[0] not in RESERVED_SLUGS and not (top / inner[0]).exists() \
+            and not (static_dir is not None and (static_dir / inner[0]).exists()):
+        return ("warning", f"link `{url}` leads nowhere: there is no entry `{inner[0]}`")
     return None
 
 

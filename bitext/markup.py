@@ -49,12 +49,13 @@ class Link:
     image: bool
     note: str = ""
 
-    def problem(self, entry_dir: Path, content_dir: Path) -> tuple[str, str] | None:
+    def problem(self, entry_dir: Path, content_dir: Path,
+                static_dir: Path | None = None) -> tuple[str, str] | None:
         """("error" | "warning", message) to say of it where it is written, or None: its note,
         else the rule of `content.link_problem` (which never raises on odd URLs)."""
         if self.note:
             return ("warning", self.note)
-        return link_problem(self.url, self.image, entry_dir, content_dir)
+        return link_problem(self.url, self.image, entry_dir, content_dir, static_dir)
 
 
 @dataclass(frozen=True)

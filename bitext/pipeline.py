@@ -80,16 +80,16 @@ def parse_entry(source: EntrySource, config: SiteConfig, parsers: Parsers,
     docs = {v.lang: to_document(parsers(v.lang), v.body, v.body_line, v.lang)
             for v in entry.versions}
     for version in entry.versions:
-        _check_links(docs[version.lang], version.path, source.path, config.content_dir, diags)
+        _check_links(docs[version.lang], version.path, source.path, config, diags)
     segments = align({lang: doc.blocks for lang, doc in docs.items()}, entry.original)
     return ParsedEntry(entry, docs, segments)
 
 
-def _check_links(doc: Document, path: Path, entry_dir: Path, content_dir: Path,
+def _check_links(doc: Document, path: Path, entry_dir: Path, config: SiteConfig,
                  diags: Diagnostics) -> None:
     """Relative links and images must stay inside the content folder; missing images warn."""
     for link in (*(link for block in doc.blocks for link in block.links), *doc.notes):
-        problem = link.problem(entry_dir, content_dir)
+        problem = link.problem(entry_dir, config.content_dir, config.static_dir)
         if problem:
             severity, message = problem
             getattr(diags, severity)(path, link.line, message)

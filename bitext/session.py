@@ -558,7 +558,7 @@ def check_links(summary: workers.EntrySummary, config: SiteConfig, diags: Diagno
     """Relative links and images must stay inside the content folder; missing images warn."""
     entry_dir = summary.light.entry.path
     for path, link in summary.links:
-        problem = link.problem(entry_dir, config.content_dir)
+        problem = link.problem(entry_dir, config.content_dir, config.static_dir)
         if problem:
             severity, message = problem
             getattr(diags, severity)(path, link.line, message)

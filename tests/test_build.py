@@ -662,17 +662,24 @@ def test_relative_links_that_lead_nowhere_or_to_markdown_files_are_told(project,
     root = project({
         "content/a/en.md": entry("A", "[B](../b/en.md), [page](../b/), [gone](../nope/), "
                                       "[file](report.pdf), [here](#s1), [home](../), "
-                                      "[asset](data.csv), [zh](zh.md)"),
+                                      "[asset](data.csv), [zh](zh.md), [tags](../tags/), "
+                                      "[theme](../docs/), [feed](../feed.xml), "
+                                      "[gone too](../nope-2/index.html)"),
         "content/a/zh.md": entry("甲", "正文。"),
         "content/a/data.csv": "x,y\n",
         "content/b/en.md": entry("B", "Text."),
+        "static/docs/index.html": "<!doctype html><title>Docs</title>",
     })
     result = run(root, "build", "--no-search")
     assert result.returncode == 0
     told = [line for line in result.stderr.splitlines() if ": warning: " in line]
-    assert len(told) == 3, told  # `../nope/` may be a theme folder: not told
+    # The site's own folders (tags/) and files (feed.xml), and theme files, are not told.
+    assert len(told) == 5, told
     assert "link `../b/en.md` is to a language file, which is not published: link to the " \
         "entry's page, `../b/`" in told[0]
+    assert "link `../nope/` leads nowhere: there is no entry `nope`" in result.stderr
+    assert "link `../nope-2/index.html` leads nowhere: there is no entry `nope-2`" in \
+        result.stderr
     assert "link `report.pdf` leads nowhere: no such file in a/" in result.stderr
     assert "link `zh.md` is to a language file" in result.stderr and "page, `./`" in \
         result.stderr
