@@ -95,7 +95,7 @@ def code_key() -> str:
 
 def config_key(config: Any) -> str:
     """Settings that shape the output (everything but where it is written and read from)."""
-    skip = {"out_dir", "settings_path", "root"}
+    skip = {"out_dir", "settings_path", "root", "theme_root"}
     return digest(*((f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
                     if f.name not in skip))
 

@@ -25,6 +25,9 @@ from .content import decode, normalize_lang
 from .errors import Diagnostics, suggest
 
 SETTINGS_FILE = "site.yaml"
+# The folder holding build.py and the theme that comes with the generator (templates/, static/):
+# a project with neither folder of its own is built with it.
+THEME_HOME = Path(__file__).resolve().parents[1]
 DEFAULT_TITLE = "Parallel texts"
 
 
@@ -48,14 +51,15 @@ class SiteConfig:
     drafts: bool = False
     search: bool = True  # pages offer search (a build with --no-search has no index to offer)
     settings_path: Path | None = None
+    theme_root: Path | None = None  # where templates/ and static/ are, when not in `root`
 
     @property
     def templates_dir(self) -> Path:
-        return self.root / "templates"
+        return (self.theme_root or self.root) / "templates"
 
     @property
     def static_dir(self) -> Path:
-        return self.root / "static"
+        return (self.theme_root or self.root) / "static"
 
     @property
     def base_path(self) -> str:
@@ -100,10 +104,21 @@ def normalize_base_url(value: str) -> str | None:
     return _path_of(value)
 
 
+def _theme_root(root: Path) -> Path | None:
+    """None when the project has its own theme (either folder); else the generator's theme,
+    when it is there to use (a checkout, not an installed package without it)."""
+    if (root / "templates").exists() or (root / "static").exists():
+        return None
+    if (THEME_HOME / "templates").is_dir() and (THEME_HOME / "static").is_dir():
+        return THEME_HOME
+    return None
+
+
 def load_config(root: Path, content_dir: Path, out_dir: Path, diags: Diagnostics,
                 settings: Path | None = None) -> SiteConfig:
     """Read `site.yaml` (if present) into a SiteConfig; every problem is reported with its line."""
-    config = SiteConfig(root=root, content_dir=content_dir, out_dir=out_dir)
+    config = SiteConfig(root=root, content_dir=content_dir, out_dir=out_dir,
+                        theme_root=_theme_root(root))
     path = settings or root / SETTINGS_FILE
     if not path.is_file():
         return config

@@ -494,6 +494,23 @@ def test_a_theme_missing_a_page_template_is_one_located_error(project, run):
                       "article.html, list.html, 404.html)"], result.stderr
 
 
+def test_a_project_without_a_theme_is_built_with_the_one_that_comes_with_the_generator(
+        project, run):
+    root = project({"content/p/en.md": entry("P", "Text."),
+                    "content/p/zh.md": entry("甲", "正文。"), "site.yaml": "title: Mine\n"},
+                   theme=False)
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0, result.stderr
+    page = (root / "site/p/index.html").read_text(encoding="utf-8")
+    assert 'class="seg"' in page and "<title>P · Mine</title>" in page
+    assert b".seg" in (root / "site/assets/site.css").read_bytes()  # the theme's stylesheet
+    assert not (root / "templates").exists() and not (root / "static").exists()
+    # A project with a theme folder of its own uses its own, even half made: it says what lacks.
+    (root / "templates").mkdir()
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 1 and "article.html: error: missing template" in result.stderr
+
+
 def test_a_cache_folder_that_is_a_file_is_a_usage_error(project, run, tmp_path):
     root = project({"content/p/en.md": entry("P", "Text.")})
     (tmp_path / "afile").write_text("mine")
