@@ -219,6 +219,10 @@ def test_swap_exchanges_the_columns_and_the_pickers_say_so(open_page):
     assert after["zh"] == before["en"] and after["en"] == before["zh"]
     assert page.is_checked("#a-1") and page.is_checked("#b-0")  # first: zh, second: en
     assert not page.is_checked("#swap")
+    # The box unticks itself: a status line says what is shown now, each name in its language.
+    said = page.eval_on_selector("#swapped", "p => [p.getAttribute('role'), p.textContent, "
+                                 "[...p.children].map(s => s.lang)]")
+    assert said == ["status", "中文 · English", ["zh", "en"]]
     page.check("#m-inter")
     assert_interleaved(page, "zh", "en")
     page.check("#a-2")  # first: ja, on the side that says first

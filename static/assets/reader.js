@@ -96,9 +96,10 @@
       if (input.id === "more") return;
       if (input.name === "mode") fitted = false;
       if (input.id === "swap") {  // with the script, a swap trades the pickers: they say what is shown
-        var a = value("a"), b = value("b");
-        input.checked = false;
-        byId("a-" + langs.indexOf(b)).checked = byId("b-" + langs.indexOf(a)).checked = true;
+        var a = value("a"), b = value("b"), first = byId("a-" + langs.indexOf(b)), second = byId("b-" + langs.indexOf(a));
+        input.checked = false;  // so a screen reader hears the languages now first and second, each in its language
+        first.checked = second.checked = true;
+        if (byId("swapped")) byId("swapped").replaceChildren(first.nextElementSibling.cloneNode(true), " · ", second.nextElementSibling.cloneNode(true));
       } else if ((input.name === "a" || input.name === "b") && value(other) === input.value) {
         byId(other + "-" + langs.indexOf(last[input.name])).checked = true;
       }  // first and second never show one language: they trade places
