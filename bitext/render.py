@@ -254,7 +254,7 @@ def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
                      answers.code_css(config.code_light, config.code_dark).encode())
     # One file per interface language, fetched only when the reader's language is not the one
     # the page was rendered in: the reading page's own weight does not grow with languages.
-    for lang, table in _strings_tables(theme, model).items():
+    for lang, table in _strings_tables(theme, model, config).items():
         yield OutputFile(PurePosixPath("assets/i18n", f"{lang}.js"), _strings_js(lang, table))
     # Feeds, sitemap and robots.txt: site-wide, so always from the whole model.
     yield from (OutputFile(path, data) for path, data in site_files(model, config))
@@ -339,8 +339,11 @@ def _ui_langs(model: SiteModel, theme: Theme) -> list[tuple[str, str]]:
     return [(lang, name(lang)) for lang in langs]
 
 
-def _strings_tables(theme: Theme, model: SiteModel) -> dict[str, dict[str, str]]:
-    return {lang: ui_table(theme.strings, lang) for lang, _ in _ui_langs(model, theme)}
+def _strings_tables(theme: Theme, model: SiteModel,
+                    config: SiteConfig) -> dict[str, dict[str, str]]:
+    """Each interface language's strings, with the site's title in it (for the tab's title)."""
+    return {lang: {**ui_table(theme.strings, lang), "site_title": config.site_title(lang)}
+            for lang, _ in _ui_langs(model, theme)}
 
 
 # The theme's scripts and stylesheets ship without comments and spare whitespace (a reading

@@ -415,9 +415,17 @@ def test_interface_follows_the_browser_language_and_the_switch(open_page, base_u
     assert page.inner_text(".meta time") == "2026年5月7日"
     page.select_option("#ui-lang", "ja")
     expect(page.locator("label:has(#m-side) span")).to_have_text("左右対訳")
+    assert page.title() == "On Reading Slowly · 対訳ノート"  # the page's title, the site's in ja
     page.goto(base_url + "/")
     assert page.inner_text(".site-nav a") == "記事一覧"
     assert page.get_attribute("html", "lang") == "ja"
+    assert page.title() == "対訳ノート"
+    page.goto(base_url + "/404.html")
+    assert page.title() == "ページが見つかりません · 対訳ノート"
+    page.goto(base_url + "/tags/")
+    assert page.title() == "タグ · 対訳ノート"
+    page.goto(base_url + "/tags/reading/")
+    assert page.title() == "reading · 対訳ノート"
 
 
 def test_dark_switch_overrides_the_system_theme_and_is_remembered(open_page, base_url):

@@ -502,7 +502,7 @@ def test_a_project_without_a_theme_is_built_with_the_one_that_comes_with_the_gen
     result = run(root, "build", "--no-search")
     assert result.returncode == 0, result.stderr
     page = (root / "site/p/index.html").read_text(encoding="utf-8")
-    assert 'class="seg"' in page and "<title>P · Mine</title>" in page
+    assert 'class="seg"' in page and ">P · Mine</title>" in page
     assert b".seg" in (root / "site/assets/site.css").read_bytes()  # the theme's stylesheet
     assert not (root / "templates").exists() and not (root / "static").exists()
     # A project with a theme folder of its own uses its own, even half made: it says what lacks.

@@ -199,6 +199,8 @@
     });
     document.querySelectorAll("[data-chrome], [data-i18n][lang]").forEach(function (el) { el.lang = ui; });
     if (!reader) root.lang = ui;  // lists and the 404 page are all chrome
+    var title = document.querySelector("title"), part = title && (title.dataset.key ? table[title.dataset.key] : title.dataset.prefix);
+    if (table.site_title) document.title = part ? part + " · " + table.site_title : table.site_title;
     var format = new Intl.DateTimeFormat(ui, { dateStyle: "long", timeZone: "UTC" });
     document.querySelectorAll("time[datetime]").forEach(function (el) {
       el.textContent = format.format(new Date(el.getAttribute("datetime") + "T12:00Z"));
