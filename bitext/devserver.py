@@ -222,7 +222,7 @@ def serve(config: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000,
           reload_config: Callable[[Diagnostics], SiteConfig] | None = None) -> int:
     """Build, then serve with live reload until Ctrl-C; returns the exit status."""
     diags = Diagnostics()
-    if not check_out_dir(config.out_dir, config.content_dir, config.root, diags):
+    if not check_out_dir(config, diags):
         for diag in diags.sorted():
             say(diag.format(), err=True)
         return EXIT_CONTENT

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .config import SiteConfig
 from .errors import Diagnostic, Diagnostics, SiteError, SourceLocation
 from .render import SITE_MARK, SITE_MARK_TEXT, OutputFile
 
@@ -29,15 +30,19 @@ class PublishReport:
     unchanged: int  # files carried over from the previous site
 
 
-def check_out_dir(out_dir: Path, content_dir: Path, root: Path, diags: Diagnostics) -> bool:
+def check_out_dir(config: SiteConfig, diags: Diagnostics) -> bool:
     """Refuse output folders whose replacement would destroy sources: before anything is deleted.
 
-    The output may not be, contain or lie inside the content, templates or static folders, and
-    may not be or contain the project folder, the working directory, the home folder or `/`.
+    The output may not be, contain or lie inside the content, templates or static folders (the
+    project's, or the generator's theme it is built with), and may not be or contain the
+    project folder, the working directory, the home folder or `/`.
     """
+    out_dir, root = config.out_dir, config.root
     out = out_dir.resolve()  # a loop of links was refused on the command line
-    sources = {"the content folder": content_dir, "the templates folder": root / "templates",
-               "the static folder": root / "static"}
+    sources = {"the content folder": config.content_dir,
+               "the templates folder": config.templates_dir, "the static folder": config.static_dir,
+               "the project's templates folder": root / "templates",
+               "the project's static folder": root / "static"}
     guarded = {**sources, "the project folder": root, "the working directory": Path.cwd(),
                "your home folder": Path.home()}
     hint = "choose a new folder such as site/"

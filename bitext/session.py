@@ -201,8 +201,7 @@ class _Run:
         from .render import make_theme
 
         config, diags = self.config, self.diags
-        if self.write and not check_out_dir(config.out_dir, config.content_dir, config.root,
-                                            diags):
+        if self.write and not check_out_dir(config, diags):
             return
         theme = make_theme(config, diags, self.cache.templates_folder())
         index = self.session._index or self.cache.load_index(self.code, diags)

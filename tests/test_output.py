@@ -36,6 +36,29 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
 
 
+@pytest.mark.parametrize("out", ["static/out", "templates/out", "static"])
+def test_refuses_output_inside_the_generators_theme_a_project_is_built_with(
+        out, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from bitext import config
+
+    theme = tmp_path / "generator"  # stands for the folder of build.py and its theme
+    shutil.copytree(REPO / "templates", theme / "templates")
+    shutil.copytree(REPO / "static", theme / "static")
+    monkeypatch.setattr(config, "THEME_HOME", theme)
+    root = tmp_path / "project"
+    (root / "content/p").mkdir(parents=True)
+    (root / "content/p/en.md").write_text("---\ntitle: P\n---\nText.\n")
+    before = tree(theme)
+    status, err = build(root, "--out", str(theme / out), "--no-search", monkeypatch=monkeypatch,
+                        capsys=capsys)
+    assert status == 1 and "error: refusing to use" in err, err
+    assert tree(theme) == before
+    status, err = build(root, "--no-search", monkeypatch=monkeypatch, capsys=capsys)
+    assert status == 0, err  # the theme itself is used
+
+
 @pytest.mark.parametrize("out", ["content", ".", "..", "/", "content/site", "templates",
                                  "static", "static/site", "~"])
 def test_refuses_output_folder_that_would_destroy_sources(out, tmp_path, monkeypatch, capsys):
