@@ -20,8 +20,9 @@ from . import answers, frontmatter
 from .errors import Diagnostics
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Folders the site itself writes at its root: no entry may take these names.
-RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "feeds", "search", "static", "404"})
+# Names no entry may take: the folders the site writes at its root, and a few kept free.
+SITE_FOLDERS = frozenset({"tags", "assets", "pagefind", "feeds"})
+RESERVED_SLUGS = SITE_FOLDERS | {"search", "static", "404"}
 MAX_LANGUAGES = 12  # the stylesheet's language slots (static/assets/site.css, data-l 0–11)
 # Editors leave these beside the files being edited (vim, emacs, JetBrains, macOS, …).
 _TEMP_RE = re.compile(r"(^\.|~$|^#.*#$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
@@ -270,14 +271,26 @@ def _walk(folder: Path, items: list[os.DirEntry], diags: Diagnostics,
             yield from _walk(folder / item.name, inner or [], diags, top=False)
 
 
-def link_problem(url: str, image: bool, entry_dir: Path, content_dir: Path,
-                 static_dir: Path | None = None) -> tuple[str, str] | None:
+@dataclass(frozen=True)
+class LinkTargets:
+    """What a relative link in an entry can lead to: the content folder's entries (but not the
+    drafts a build leaves out) and the theme's static files."""
+
+    content_dir: Path
+    static_dir: Path | None = None
+    drafts: frozenset[str] = frozenset()  # slugs of the drafts this build does not publish
+
+
+def link_problem(url: str, image: bool, entry_dir: Path,
+                 targets: LinkTargets) -> tuple[str, str] | None:
     """Why a relative link or image in an entry is wrong: ("error" | "warning", message), or None.
 
     Targets must stay inside the content folder (no `../../etc/passwd`, no absolute paths, no
     links resolving outside); a missing image is a warning, and so is a link to an entry that
-    does not exist (unless a theme file in `static_dir` has the name). Never raises on odd URLs.
+    does not exist or is a draft left out (unless a theme file has the name). Never raises on
+    odd URLs.
     """
+    content_dir = targets.content_dir
     what = "image" if image else "link"
     try:
         parts = urlsplit(url)
@@ -299,27 +312,42 @@ def link_problem(url: str, image: bool, entry_dir: Path, content_dir: Path,
         return ("error", f"{what} `{url}` cannot be resolved to a file")
     if not inside:
         return ("error", f"{what} `{url}` points outside the content folder")
+    top = content_dir.resolve()
+    inner = target.relative_to(top).parts if target != top else ()
+    if inner and inner[0] in targets.drafts and not target.is_relative_to(entry_dir.resolve()):
+        return ("warning", f"{what} `{url}` leads to `{inner[0]}`, a draft this build leaves "
+                "out")
     if image and not found:
         return ("warning", f"image `{url}` not found in {entry_dir.name}/")
     if image:
         return None
-    top = content_dir.resolve()
     if found and target.suffix == ".md" and target.parent.parent == top:  # an entry's language
         page = "./" if target.parent == entry_dir.resolve() else f"../{target.parent.name}/"
         return ("warning", f"link `{url}` is to a language file, which is not published: link "
                 f"to the entry's page, `{page}`")
-    # Inside an entry folder a missing target is surely missing; at the top, a name like an
-    # entry's is, unless it is one of the site's own folders (tags/) or a theme file; other
-    # names (feed.xml) may be the site's own files.
-    inner = target.relative_to(top).parts if target != top else ()
-    if found or target.is_dir() or not inner:
+    return _entry_link_problem(url, inner, top, targets) if inner else None
+
+
+def _entry_link_problem(url: str, inner: tuple[str, ...], top: Path,
+                        targets: LinkTargets) -> tuple[str, str] | None:
+    """A link below the content folder: inside an entry folder a missing file is surely
+    missing; at the top, so is an entry, unless the site (tags/) or the theme has the name;
+    other names (feed.xml) may be the site's own files. URLs are case-sensitive on a host
+    even where this file system is not."""
+    name, static = inner[0], targets.static_dir
+    themed = static is not None and (static / name).exists()
+    if name != name.lower() and name.lower() not in targets.drafts and not themed \
+            and (top / name.lower()).is_dir():
+        return ("warning", f"link `{url}` leads nowhere: entry folders are lowercase, "
+                f"`{name.lower()}`")
+    target = top.joinpath(*inner)
+    if target.is_file() or target.is_dir() or themed or name in SITE_FOLDERS:
         return None
-    if len(inner) >= 2 and (top / inner[0]).is_dir() and inner[1:] != ("index.html",):
-        return ("warning", f"link `{url}` leads nowhere: no such file in {inner[0]}/")
-    if inner[1:] in ((), ("index.html",)) and SLUG_RE.match(inner[0]) \
-            and inner[0] not in RESERVED_SLUGS and not (top / inner[0]).exists() \
-            and not (static_dir is not None and (static_dir / inner[0]).exists()):
-        return ("warning", f"link `{url}` leads nowhere: there is no entry `{inner[0]}`")
+    if (top / name).is_dir():
+        return None if inner[1:] == ("index.html",) else (
+            "warning", f"link `{url}` leads nowhere: no such file in {name}/")
+    if SLUG_RE.match(name):
+        return ("warning", f"link `{url}` leads nowhere: there is no entry `{name}`")
     return None
 
 

@@ -2,7 +2,9 @@
 
 Each entry is parsed once and kept, with the diagnostics its parse produced, until its folder
 changes; the content folder is discovered again only when its listing changed (an entry added,
-removed or renamed), else only the folders the watcher named are looked at again.
+removed or renamed), else only the folders the watcher named are looked at again. Links are
+checked apart from the parse: whether one leads somewhere depends on the other entries (one
+created, deleted or made a draft) and on the theme's files.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from .content import EntrySource, discover, is_ignored
 from .errors import Diagnostic, Diagnostics
 from .livewrite import stamp
 from .markup import Document
-from .pipeline import Parsers, parse_entry
+from .pipeline import Parsers, check_links, entry_links, link_targets, parse_entry
 
 BLANK = Document((), "")
 # One folder's discovery, when content/'s listing did not change (else: `discover` again).
@@ -36,6 +38,7 @@ class Parsed:
     item: ParsedEntry | None
     light: ParsedEntry | None  # the same entry without its text: cheap to assemble
     diagnostics: tuple[Diagnostic, ...]
+    links: tuple = ()  # (file, markup.Link) of every URL it holds (`pipeline.entry_links`)
 
 
 class EntryMemo:
@@ -47,6 +50,8 @@ class EntryMemo:
         self._sources: dict[str, EntrySource] = {}
         self._scan_diags: dict[str, tuple[Diagnostic, ...]] = {}
         self._parsed: dict[str, Parsed] = {}
+        # Each entry's link diagnostics, and what they were checked against.
+        self._link_diags: dict[str, tuple[object, tuple[Diagnostic, ...]]] = {}
 
     def forget(self) -> None:
         """Parse everything again next time (the settings changed how entries are read)."""
@@ -57,7 +62,26 @@ class EntryMemo:
         """Every entry that parsed, and whether content/ was discovered afresh; `dirty` names
         the folders that changed (None: look at all). All their diagnostics go to `diags`."""
         rescanned = self._scan(config.content_dir, dirty, diags)
-        return self._parse(config, dirty or set(), rescanned, diags), rescanned
+        parsed = self._parse(config, dirty or set(), rescanned, diags)
+        self._check_links(config, parsed, diags)
+        return parsed, rescanned
+
+    def _check_links(self, config: SiteConfig, parsed: list[Parsed], diags: Diagnostics) -> None:
+        """Every entry's links, checked again when the entry, the other entries (the content
+        folder's listing, the drafts) or the theme's top-level files changed."""
+        targets = link_targets(config, [memo.item.entry for memo in parsed])
+        against = (targets, self._listing, _listing(config.static_dir))
+        kept = {}
+        for memo in parsed:
+            slug = memo.item.entry.slug
+            seen = self._link_diags.get(slug)
+            if seen is None or seen[0] != (memo.key, against):
+                found = Diagnostics()
+                check_links(memo.links, memo.item.entry.path, targets, found)
+                seen = ((memo.key, against), tuple(found.items))
+            kept[slug] = seen
+            diags.extend(seen[1])
+        self._link_diags = kept
 
     def _scan(self, folder: Path, dirty: Iterable[str] | None, diags: Diagnostics) -> bool:
         """Entry sources: a full discovery (True) when content/'s listing changed, else only
@@ -134,7 +158,8 @@ def _parse_one(config: SiteConfig, source: EntrySource, parsers: Parsers) -> Par
     item = parse_entry(source, config, parsers, found)
     light = None if item is None else ParsedEntry(
         item.entry, {lang: BLANK for lang in item.docs}, ())
-    return Parsed(_key(source), item, light, tuple(found.items))
+    return Parsed(_key(source), item, light, tuple(found.items),
+                  entry_links(item) if item is not None else ())
 
 
 def _listing(folder: Path) -> tuple | None:

@@ -21,7 +21,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.anchors.index import slugify
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .content import link_problem
+from .content import LinkTargets, link_problem
 from .sanitize import sanitize_html
 
 # A writer pins the alignment with an HTML comment on its own line before a block:
@@ -49,13 +49,12 @@ class Link:
     image: bool
     note: str = ""
 
-    def problem(self, entry_dir: Path, content_dir: Path,
-                static_dir: Path | None = None) -> tuple[str, str] | None:
+    def problem(self, entry_dir: Path, targets: LinkTargets) -> tuple[str, str] | None:
         """("error" | "warning", message) to say of it where it is written, or None: its note,
         else the rule of `content.link_problem` (which never raises on odd URLs)."""
         if self.note:
             return ("warning", self.note)
-        return link_problem(self.url, self.image, entry_dir, content_dir, static_dir)
+        return link_problem(self.url, self.image, entry_dir, targets)
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,12 @@ class Document:
     blocks: tuple[Block, ...]
     footnotes_html: str
     notes: tuple[Link, ...] = ()  # what was left out, as `Link.note`s
+    footnote_links: tuple[Link, ...] = ()  # the URLs in the footnotes section
+
+    def links(self) -> tuple[Link, ...]:
+        """Every URL written in it, then its notes: what the link checks look at."""
+        return (*(link for block in self.blocks for link in block.links), *self.footnote_links,
+                *self.notes)
 
 
 def make_markdown(lang: str, highlight: Callable[[str, str, str], str] | None = None
@@ -208,11 +213,12 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
     _rank_headings(tokens)
     blocks: list[Block] = []
     notes: list[Link] = _footnote_notes(tokens, env, body, body_line)
-    footnotes = ""
+    footnotes, footnote_links = "", []
     pin: str | None = None
     for group in _wrapped(_top_level_groups(tokens)):
         head = group[0]
         if head.type == "footnote_block_open":
+            footnote_links = _links(group, body_line)
             footnotes = md.renderer.render(group, md.options, env)
             if _has_html(group):  # raw HTML in a footnote goes through the sanitizer too
                 footnotes = sanitize_html(footnotes, env["docId"], footnotes=True)
@@ -233,7 +239,7 @@ def to_document(md: MarkdownIt, body: str, body_line: int, lang: str) -> Documen
             continue
         blocks.append(block)
         pin = None
-    return Document(tuple(blocks), footnotes, tuple(notes))
+    return Document(tuple(blocks), footnotes, tuple(notes), tuple(footnote_links))
 
 
 _PIN_LIKE_RE = re.compile(r"^\s*<!--\s*seg\b", re.IGNORECASE)  # meant as a pin, maybe

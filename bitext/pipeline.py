@@ -5,20 +5,20 @@ unchanged and spreads the per-entry work over every core (workers.py).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import SiteConfig
-from .content import EntrySource, discover, make_entry, read_version
+from .content import Entry, EntrySource, LinkTargets, discover, make_entry, read_version
 from .errors import Diagnostics
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
     from .assemble import ParsedEntry
-    from .markup import Document, Highlighter
+    from .markup import Highlighter, Link
     from .output import PublishReport
 
 
@@ -58,10 +58,15 @@ def _markup():
 
 def load_entries(config: SiteConfig, diags: Diagnostics,
                  parsers: Parsers | None = None) -> list[ParsedEntry]:
-    """Discover, read, parse and align every entry; problems go to `diags`."""
+    """Discover, read, parse and align every entry, and check their links; problems go to
+    `diags`."""
     parsers = parsers or Parsers()
-    return [parsed for source in discover(config.content_dir, diags)
-            if (parsed := parse_entry(source, config, parsers, diags))]
+    parsed = [item for source in discover(config.content_dir, diags)
+              if (item := parse_entry(source, config, parsers, diags))]
+    targets = link_targets(config, [item.entry for item in parsed])
+    for item in parsed:
+        check_links(entry_links(item), item.entry.path, targets, diags)
+    return parsed
 
 
 def parse_entry(source: EntrySource, config: SiteConfig, parsers: Parsers,
@@ -79,17 +84,28 @@ def parse_entry(source: EntrySource, config: SiteConfig, parsers: Parsers,
         return None
     docs = {v.lang: to_document(parsers(v.lang), v.body, v.body_line, v.lang)
             for v in entry.versions}
-    for version in entry.versions:
-        _check_links(docs[version.lang], version.path, source.path, config, diags)
     segments = align({lang: doc.blocks for lang, doc in docs.items()}, entry.original)
     return ParsedEntry(entry, docs, segments)
 
 
-def _check_links(doc: Document, path: Path, entry_dir: Path, config: SiteConfig,
-                 diags: Diagnostics) -> None:
-    """Relative links and images must stay inside the content folder; missing images warn."""
-    for link in (*(link for block in doc.blocks for link in block.links), *doc.notes):
-        problem = link.problem(entry_dir, config.content_dir, config.static_dir)
+def entry_links(item: ParsedEntry) -> tuple[tuple[Path, Link], ...]:
+    """Every URL an entry's files hold (and the parse's notes), with the file each is in: its
+    links are checked against the whole site (`check_links`), apart from its parse."""
+    return tuple((v.path, link) for v in item.entry.versions for link in item.docs[v.lang].links())
+
+
+def link_targets(config: SiteConfig, entries: Iterable[Entry]) -> LinkTargets:
+    """What this build's links can lead to: the drafts it leaves out are not among them."""
+    drafts = frozenset() if config.drafts else frozenset(e.slug for e in entries if e.draft)
+    return LinkTargets(config.content_dir, config.static_dir, drafts)
+
+
+def check_links(links: Iterable[tuple[Path, Link]], entry_dir: Path, targets: LinkTargets,
+                diags: Diagnostics) -> None:
+    """Relative links and images must stay inside the content folder; a missing target (a
+    file, an entry, a draft left out) warns."""
+    for path, link in links:
+        problem = link.problem(entry_dir, targets)
         if problem:
             severity, message = problem
             getattr(diags, severity)(path, link.line, message)

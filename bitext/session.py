@@ -54,9 +54,9 @@ from .cache import (
     stat_of,
 )
 from .config import SiteConfig
-from .content import EntrySource, discover
+from .content import EntrySource, LinkTargets, discover
 from .errors import Diagnostic, Diagnostics
-from .pipeline import BuildReport, Parsers
+from .pipeline import BuildReport, Parsers, check_links, link_targets
 
 _WHOLE_SITE_RE = re.compile(r"\bsite\s*\.\s*(articles|lists|assets)\b")
 
@@ -194,6 +194,7 @@ class _Run:
         self.dropped: set[str] = set()
         self.previous: dict[str, str] = {}  # slug → its record's key, for entries read again
         self.sweep = False  # the index started empty: records of other code may be left over
+        self.targets = LinkTargets(self.config.content_dir)  # made with the summaries
 
     def go(self, report: BuildReport, changed: tuple[Path, ...]) -> None:
         from .assemble import assemble
@@ -231,7 +232,7 @@ class _Run:
             if record is not None:
                 summary = summaries[slug] = replace(summaries[slug], links=record.links)
                 self.index.entries[slug] = summary
-                check_links(summary, self.config, self.diags)
+                _check_links(summary, self.targets, self.diags)
 
     def _readable(self, job: workers.Job,
                   summaries: dict[str, workers.EntrySummary]) -> list:
@@ -265,10 +266,12 @@ class _Run:
             found[slug] = summary
             index.files.known.update((path, (stat, key)) for path, stat, key in files)
         summaries = {source.slug: found[source.slug] for source in sources}
+        self.targets = link_targets(self.config, [s.light.entry for s in summaries.values()
+                                                  if s.light is not None])
         for summary in summaries.values():
             replay(self.diags, summary.diagnostics)
             if summary.light is not None and summary.links is not None:
-                check_links(summary, self.config, self.diags)
+                _check_links(summary, self.targets, self.diags)
         self.dropped = {s.key for s in old.values()} - {s.key for s in summaries.values()}
         self.sweep = not old
         index.entries = summaries
@@ -435,7 +438,7 @@ class _Render:
         if summary.links is None:
             summary = self.summaries[result.slug] = replace(summary, links=result.links)
             self.run.index.entries[result.slug] = summary
-            check_links(summary, self.config, self.diags)
+            _check_links(summary, self.run.targets, self.diags)
         if result.record is not None:
             self.cache.memory[summary.key] = result.record
         if result.search:
@@ -553,11 +556,6 @@ def replay(diags: Diagnostics, items: Iterable[Diagnostic]) -> None:
                hint=item.hint)
 
 
-def check_links(summary: workers.EntrySummary, config: SiteConfig, diags: Diagnostics) -> None:
-    """Relative links and images must stay inside the content folder; missing images warn."""
-    entry_dir = summary.light.entry.path
-    for path, link in summary.links:
-        problem = link.problem(entry_dir, config.content_dir, config.static_dir)
-        if problem:
-            severity, message = problem
-            getattr(diags, severity)(path, link.line, message)
+def _check_links(summary: workers.EntrySummary, targets: LinkTargets,
+                 diags: Diagnostics) -> None:
+    check_links(summary.links, summary.light.entry.path, targets, diags)

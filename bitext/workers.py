@@ -245,8 +245,7 @@ def _parse(job: Job, light_entry, key: str, diags: Diagnostics) -> EntryRecord |
     item = ParsedEntry(entry, docs, segments)
     alone = assemble(replace(job.config, drafts=True), [item], Diagnostics()).articles[0]
     body = ArticleBody(alone.rows, alone.langs, alone.has_code)
-    links = tuple((v.path, link) for v in versions for link in (
-        *(link for block in docs[v.lang].blocks for link in block.links), *docs[v.lang].notes))
+    links = tuple((v.path, link) for v in versions for link in docs[v.lang].links())
     kept = ParsedEntry(light_entry, docs, tuple(segments))
     return EntryRecord(kept, body, links, (), (), code)
 

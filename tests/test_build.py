@@ -703,6 +703,39 @@ def test_relative_links_that_lead_nowhere_or_to_markdown_files_are_told(project,
     assert run(root, "build", "--no-search", "--strict").returncode == 1
 
 
+def test_links_to_drafts_wrong_case_missing_entries_and_in_footnotes_are_told(project, run):
+    root = project({
+        "content/a/en.md": entry("A", """
+            [draft](../drafty/), [its picture](../drafty/p.png), [case](../Beta/),
+            [inside](../nope/doc.pdf), [search](../search/), [feeds](../feeds/en.xml),
+            [beta](../beta/).[^1] [^2]
+
+            [^1]: See [gone](../gone/) and [out](../../../etc/passwd).
+            [^2]: ![missing](nothere.png)
+            """),
+        "content/beta/en.md": entry("B", "Text."),
+        "content/drafty/en.md": entry("D", "Text.", draft="true"),
+        "content/drafty/p.png": b"\x89PNG",
+    })
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 1, result.stderr  # the footnote's link outside is an error
+    told = {line.split(": ", 1)[1] for line in result.stderr.splitlines() if "a/en.md:" in line}
+    assert told == {
+        "warning: link `../drafty/` leads to `drafty`, a draft this build leaves out",
+        "warning: link `../drafty/p.png` leads to `drafty`, a draft this build leaves out",
+        "warning: link `../Beta/` leads nowhere: entry folders are lowercase, `beta`",
+        "warning: link `../nope/doc.pdf` leads nowhere: there is no entry `nope`",
+        "warning: link `../search/` leads nowhere: there is no entry `search`",
+        "warning: link `../gone/` leads nowhere: there is no entry `gone`",
+        "error: link `../../../etc/passwd` points outside the content folder",
+        "warning: image `nothere.png` not found in a/",
+    }, result.stderr
+    # With the drafts published, their links lead somewhere.
+    (root / "content/a/en.md").write_text(entry("A", "[draft](../drafty/)"), encoding="utf-8")
+    assert "drafty" in run(root, "build", "--no-search").stderr
+    assert "drafty" not in run(root, "build", "--no-search", "--drafts").stderr
+
+
 def test_a_language_only_a_draft_has_gets_no_feed_strings_or_option(project, run):
     root = project({
         "content/p/en.md": entry("P", "Text.", original="true"),

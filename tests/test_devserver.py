@@ -664,6 +664,35 @@ def test_preview_keeps_rendered_segments_until_what_they_show_changes(project):
     site.close()
 
 
+def test_preview_link_warnings_follow_the_entries_they_lead_to(project):
+    """A link's warning depends on other entries: it comes and goes as they are created,
+    deleted or published, while the linking entry is not touched."""
+    from bitext import livebuild
+    from bitext.config import load_config
+    from bitext.errors import Diagnostics
+
+    root = project({"content/a/en.md": entry("A", "See [b](../b/).")})
+    config = load_config(root, root / "content", root / "live", Diagnostics())
+    site = livebuild.LiveSite(config)
+    roots = Roots.of(config)
+    b = root / "content/b"
+
+    def told(outcome) -> list[str]:
+        assert outcome.ok, outcome.diagnostics
+        return [d.message for d in outcome.diagnostics if "../b/" in d.message]
+
+    assert told(site.rebuild(None)) == ["link `../b/` leads nowhere: there is no entry `b`"]
+    write(b / "en.md", entry("B", "Text.", draft="true"))
+    assert told(site.rebuild(classify((b / "en.md").resolve(), roots))) == [
+        "link `../b/` leads to `b`, a draft this build leaves out"]
+    write(b / "en.md", entry("B", "Text."))
+    assert told(site.rebuild(classify((b / "en.md").resolve(), roots))) == []
+    shutil.rmtree(b)
+    assert told(site.rebuild(classify(b.resolve(), roots))) == [
+        "link `../b/` leads nowhere: there is no entry `b`"]
+    site.close()
+
+
 def test_the_preview_indexes_in_a_folder_of_its_own_and_removes_it_when_stopped(serve):
     # What a preview killed in the middle of an index left is swept when the next one starts.
     server = serve({**hello_site(), ".site.preview-search/bitext-search-old/x.html": "<p>x</p>"})
