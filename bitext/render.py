@@ -75,6 +75,13 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
     `compiled`: where compiled templates are kept between builds, a folder (Jinja's file
     bytecode cache) or a `MemoryBytecode`: compiling the theme is most of a small rebuild.
     """
+    if not config.templates_dir.is_dir():  # one error, not one per missing template
+        from .config import THEME_HOME
+
+        diags.error(config.templates_dir, None, "templates folder not found",
+                    hint="a project with a static/ folder of its own needs templates/ too: copy "
+                    f"both from {THEME_HOME}, or remove static/ to be built with that theme")
+        return None
     if isinstance(compiled, Path):
         compiled = _FolderBytecode(str(compiled))
     env = jinja2.Environment(

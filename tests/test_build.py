@@ -509,6 +509,13 @@ def test_a_project_without_a_theme_is_built_with_the_one_that_comes_with_the_gen
     (root / "templates").mkdir()
     result = run(root, "build", "--no-search")
     assert result.returncode == 1 and "article.html: error: missing template" in result.stderr
+    (root / "templates").rmdir()
+    (root / "static").mkdir()  # for a logo, say: then templates/ is the project's to give
+    result = run(root, "build", "--no-search")
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert result.returncode == 1 and len(errors) == 1, result.stderr
+    assert errors[0].startswith("templates: error: templates folder not found (")
+    assert "copy both from" in result.stderr and "remove static/" in result.stderr
 
 
 def test_a_cache_folder_that_is_a_file_is_a_usage_error(project, run, tmp_path):
