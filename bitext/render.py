@@ -82,6 +82,12 @@ def make_theme(config: SiteConfig, diags: Diagnostics,
                     hint="a project with a static/ folder of its own needs templates/ too: copy "
                     f"both from {THEME_HOME}, or remove static/ to be built with that theme")
         return None
+    if not config.static_dir.is_dir():  # the pages would link a stylesheet nobody writes
+        from .config import THEME_HOME
+
+        diags.warning(config.static_dir, None, "static folder not found: the theme's "
+                      "stylesheet and scripts are not published",
+                      hint=f"copy static/ from {THEME_HOME} beside templates/")
     if isinstance(compiled, Path):
         compiled = _FolderBytecode(str(compiled))
     env = jinja2.Environment(

@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -510,6 +511,11 @@ def test_a_project_without_a_theme_is_built_with_the_one_that_comes_with_the_gen
     result = run(root, "build", "--no-search")
     assert result.returncode == 1 and "article.html: error: missing template" in result.stderr
     (root / "templates").rmdir()
+    shutil.copytree(REPO / "templates", root / "templates")  # its own templates, no static/
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 0 and "static: warning: static folder not found: the theme's " \
+        "stylesheet and scripts are not published" in result.stderr, result.stderr
+    shutil.rmtree(root / "templates")
     (root / "static").mkdir()  # for a logo, say: then templates/ is the project's to give
     result = run(root, "build", "--no-search")
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
