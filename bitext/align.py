@@ -29,6 +29,7 @@ groups have 1.0. A segment's confidence is the lowest of its languages' (`confid
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,7 @@ LOOSE_BELOW = 0.5
 BAND = 16  # half-width of the first pass's band around the length diagonal, in blocks
 REFINE_BAND = 2  # half-width of the second pass's band around the first pass's other groups
 STRAIGHT_BAND = 1  # … along its straight 1-1 stretches, and around a kept 1-1 pairing
+FULL_SEARCH = 60_000  # nodes: a band this small is searched without the beam (`_search`)
 FIRST_BEAM = 6.0  # the first pass needs only its best path, not the rivals confidences need
 FAST_DELTA = 3.5  # largest |δ| a pair may show for equal counts to keep the 1-1 pairing
 NEAR_SHARE = 0.125  # … and the share of pairs that may exceed it for the diagonal to stand in
@@ -221,12 +223,19 @@ def _align_pair(orig: Sequence[Block], orig_feats: list[Features], other: Sequen
             return [g for c in chunks for g in _final(model, c, _straight(c), forced=True)]
         return [g for c in chunks
                 for g in _final(model, c, _straight(c), _outlier_widths(c, outliers))]
-    first = [_search(model, c, diagonal(model, *c[:4]), BAND, rate=False) for c in chunks]
+    first = [_search(model, c, diagonal(model, *c[:4]), BAND, rate=False, exact=_uneven(c))
+             for c in chunks]
     one_to_one = [(g.i0, g.j0) for path in first for g in path
                   if g.i1 - g.i0 == 1 and g.j1 - g.j0 == 1]
     model = replace(model, cal=calibrate(orig_feats, other_feats, one_to_one))
     return [g for c, path in zip(chunks, first, strict=True)
-            for g in _final(model, c, _rows(c, path), _widths(c, path))]
+            for g in _final(model, c, _rows(c, path), _widths(c, path), exact=_uneven(c))]
+
+
+def _uneven(chunk: Chunk) -> bool:
+    """Whether the sides' block counts differ by two or more: only then can a run of additions
+    or omissions cost more at one place than the beam keeps (see `_search`)."""
+    return abs((chunk.i1 - chunk.i0) - (chunk.j1 - chunk.j0)) >= 2
 
 
 def _diagonal_outliers(model: PairModel, anchors: Sequence[tuple[int, int]]) -> set[int] | None:
@@ -290,18 +299,23 @@ def _widths(chunk: Chunk, path: Sequence[Group]) -> list[int]:
 
 
 def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
-            rate: bool = True) -> list[Group]:
+            rate: bool = True, exact: bool = False) -> list[Group]:
     """Best path's groups; where the path hugs the band's edge, widen the band there and redo.
 
-    With `rate` false the confidences are left at 1 (the calibration pass needs none).
+    With `rate` false the confidences are left at 1 (the calibration pass needs none). With
+    `exact`, a band of at most FULL_SEARCH nodes is searched without the beam: where the
+    counts differ, a run of additions or omissions (a translator's preface, a section left
+    out) costs more nats at one place than the beam keeps, and the beam had dropped the path
+    through it for one that spreads those blocks among wrong pairs, each sure of itself.
     """
     widths = list(width) if isinstance(width, list) else [width] * (chunk.i1 - chunk.i0 + 1)
     whole = max(chunk.i1 - chunk.i0, chunk.j1 - chunk.j0)  # a wider band holds every node
     lattice = None
     while True:
-        lattice = (_lattice(model, chunk, centres, widths, earlier=lattice) if rate else
+        lattice = (_lattice(model, chunk, centres, widths, earlier=lattice, exact=exact)
+                   if rate else
                    _lattice(model, chunk, centres, widths, FIRST_BEAM, SEARCH_ONLY, rated=False,
-                            earlier=lattice))
+                            earlier=lattice, exact=exact))
         if not lattice.reached:
             # The band left no way to the end: an anchored chunk must open with a group
             # holding blocks of both sides, which a band far from its corner excludes. The
@@ -320,21 +334,24 @@ def _search(model: PairModel, chunk: Chunk, centres, width: int | list[int],
 
 
 def _lattice(model: PairModel, chunk: Chunk, centres, widths, beam: float = BEAM,
-             shapes=FROM_ROW, rated: bool = True, earlier: Lattice | None = None) -> Lattice:
+             shapes=FROM_ROW, rated: bool = True, earlier: Lattice | None = None,
+             exact: bool = False) -> Lattice:
     lo, hi = band(centres, widths, chunk.j1 - chunk.j0)
+    if exact and sum(hi) - sum(lo) + len(lo) <= FULL_SEARCH:  # see `_search`
+        beam = math.inf
     return Lattice(model, chunk.i0, chunk.i1, chunk.j0, chunk.j1, lo, hi, chunk.anchored, beam,
                    shapes, rated, earlier)
 
 
 def _final(model: PairModel, chunk: Chunk, centres, widths: list[int] | None = None,
-           forced: bool = False) -> list[Group]:
+           forced: bool = False, exact: bool = False) -> list[Group]:
     """The chunk's groups with confidences; an anchored chunk's first group is pinned at 1.0."""
     if forced:  # the 1-1 path, rated against everything the lattice could have done instead
         n = chunk.i1 - chunk.i0
         lattice = _lattice(model, chunk, centres, [STRAIGHT_BAND] * (n + 1))
         groups = lattice.groups([(k, k, SHAPES.index((1, 1))) for k in range(1, n + 1)])
     else:
-        groups = _search(model, chunk, centres, widths or REFINE_BAND)
+        groups = _search(model, chunk, centres, widths or REFINE_BAND, exact=exact)
     if chunk.anchored and groups:
         groups[0] = replace(groups[0], confidence=1.0, pinned=True)
     return groups

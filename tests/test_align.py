@@ -78,6 +78,24 @@ def test_parallel_texts_stay_one_to_one(doc, lang):
 
 
 @pytest.mark.parametrize(("doc", "lang"), PAIRS)
+@pytest.mark.parametrize("where", ["start", "middle"])
+def test_a_run_of_added_notes_stays_apart_and_every_paragraph_keeps_its_partner(doc, lang, where):
+    """A translator's preface (or a block of notes mid-text) of four paragraphs costs more at
+    one place than the beam keeps: every translated paragraph must still sit beside its own."""
+    orig, other = corpus.sources(doc, "en"), corpus.sources(doc, lang)
+    at = 0 if where == "start" else len(other) // 2
+    notes = corpus.NOTES[lang]
+    docs = {"en": corpus.parse("en", orig),
+            lang: corpus.parse(lang, other[:at] + notes + other[at:])}
+    found = corpus.groups(align(docs, "en"), "en", lang)
+    partners = [((i,), (i if i < at else i + len(notes),)) for i in range(len(orig))]
+    # Lengths alone may pair a paragraph beside the notes with a note (a short summary and
+    # two short notes): two such neighbours are allowed, not a shifted text.
+    assert len(set(partners) - set(found)) <= 2, found
+    assert sum(group == ((), (at + k,)) for group in found for k in range(len(notes))) >= 2
+
+
+@pytest.mark.parametrize(("doc", "lang"), PAIRS)
 def test_dynamic_program_alone_also_keeps_parallel_texts_one_to_one(doc, lang, monkeypatch):
     monkeypatch.setattr(align_module, "FAST_DELTA", -1.0)  # the equal-count shortcut never fires
     docs = {"en": blocks(doc, "en"), lang: blocks(doc, lang)}
