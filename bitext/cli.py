@@ -46,6 +46,21 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
         return EXIT_PIPE
 
 
+def _check_source_date_epoch() -> None:
+    """SOURCE_DATE_EPOCH, when set, is whole seconds since 1970 (reproducible-builds.org: a
+    malformed value is an error, not a silent fallback); the feeds' times come from it."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return
+    if not value.isascii() or not value.isdigit() or len(value) > 11 \
+            or int(value) > MAX_EPOCH:
+        raise UsageError(f"SOURCE_DATE_EPOCH={value[:40]!r} is not a time in whole seconds "
+                         "since 1970-01-01 (before the year 10000); unset it or fix it")
+
+
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last second `datetime` can write
+
+
 def _tolerant_streams() -> None:
     """A terminal whose encoding lacks a character (a Latin-1 locale, a legacy console) shows
     it as an escape (`\\u4e2d`) instead of the command failing on its first Chinese title."""
@@ -209,6 +224,7 @@ def _resolve(path: Path | None, default: Path) -> Path:
 
 
 def _cmd_build(args: argparse.Namespace, root: Path) -> int:
+    _check_source_date_epoch()
     diags = Diagnostics(strict=args.strict)
     recall_answers(root, diags, **_cache_options(args))
     config = _config(args, root, diags)
@@ -296,14 +312,16 @@ def _print_diagnostics(diags: Diagnostics) -> None:
 
 
 def _cmd_check(args: argparse.Namespace, root: Path) -> int:
+    _check_source_date_epoch()
     from .alignreport import alignment_report  # here: a build needs none of it
 
     diags = Diagnostics(strict=args.strict)
     recall_answers(root, diags, **_cache_options(args))
     config = _config(args, root, diags)
-    if diags.has_errors():
-        return _finish(diags, args.strict, None, verb="check")
-    report = build(config, diags, write=False, **_cache_options(args))
+    if diags.has_errors():  # bad settings: nothing is read, but JSON readers still get JSON
+        report = BuildReport()
+    else:
+        report = build(config, diags, write=False, **_cache_options(args))
     block_count_warnings(report.parsed, diags)
     if args.format == "json":
         alignment_report(report.parsed, diags)
@@ -390,6 +408,7 @@ def _cmd_new(args: argparse.Namespace, root: Path) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, root: Path) -> int:
+    _check_source_date_epoch()
     from .devserver import serve
 
     diags = Diagnostics()

@@ -185,7 +185,7 @@ def _style(value: Any) -> tuple[str | None, Any]:
 
     styles = set(get_all_styles())
     if (isinstance(value, dict) and set(value) <= {"light", "dark"}
-            and all(v in styles for v in value.values())):
+            and all(isinstance(v, str) and v in styles for v in value.values())):
         return None, value
     return "must be {light: STYLE, dark: STYLE} with Pygments style names", None
 

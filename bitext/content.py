@@ -298,7 +298,8 @@ def link_problem(url: str, image: bool, entry_dir: Path,
         return ("error", f"{what} `{url}` is not a valid URL")
     if parts.scheme or parts.netloc or not parts.path:
         return None
-    target_text = unquote(parts.path)
+    # A browser reads `\` in a web URL as `/` (raw HTML keeps `..\..\x` as written).
+    target_text = unquote(parts.path).replace("\\", "/")
     if "\0" in target_text:
         return ("error", f"{what} `{url}` contains a NUL byte")
     if target_text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", target_text):

@@ -377,7 +377,8 @@ def _pair(value: Any) -> tuple[str | None, Any]:
     if isinstance(value, str):
         value = [part.strip() for part in re.split(r"[,/ ]+", value) if part.strip()]
     if (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, str) and v for v in value) and value[0] != value[1]):
+            and all(isinstance(v, str) and v for v in value)
+            and value[0].casefold() != value[1].casefold()):  # `[en, EN]` is one language
         return None, (str(value[0]), str(value[1]))
     return "must name two different languages, such as [en, zh]", None
 

@@ -6,7 +6,7 @@ unchanged and spreads the per-entry work over every core (workers.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,7 +103,10 @@ def link_targets(config: SiteConfig, entries: Iterable[Entry]) -> LinkTargets:
 def check_links(links: Iterable[tuple[Path, Link]], entry_dir: Path, targets: LinkTargets,
                 diags: Diagnostics) -> None:
     """Relative links and images must stay inside the content folder; a missing target (a
-    file, an entry, a draft left out) warns."""
+    file, an entry, a draft left out) warns. A draft left out may link to others: none of
+    them is published."""
+    if entry_dir.name in targets.drafts:
+        targets = replace(targets, drafts=frozenset())
     for path, link in links:
         problem = link.problem(entry_dir, targets)
         if problem:

@@ -34,6 +34,9 @@ ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto", "data"}
 # Images may be inline data; anything else carrying data: could run script when opened.
 _IMAGE_DATA_RE = re.compile(r"^data:image/(?:png|jpe?g|gif|webp|avif);", re.IGNORECASE)
+# What a browser ignores in a URL before reading its scheme: tabs and line breaks anywhere,
+# control characters and spaces in front (`da&#x09;ta:` is `data:`).
+_URL_NOISE_RE = re.compile(r"[\t\n\r]|^[\x00-\x20]+")
 # Ids the page itself uses (segments, controls, footnotes) must not be claimable from content.
 _RESERVED_ID_RE = re.compile(
     r"^(?:s\d+|[ab]-\d+|(?:m|pair|ui|theme|search|marks|size)-.*|"
@@ -42,7 +45,7 @@ _RESERVED_ID_RE = re.compile(
 
 def _attribute_filter(tag: str, attribute: str, value: str, doc_id: str = "",
                       made: Collection[str] = (), footnotes: bool = False) -> str | None:
-    if value.lower().lstrip().startswith("data:"):
+    if _URL_NOISE_RE.sub("", value).lower().startswith("data:"):
         image = tag == "img" and attribute == "src" and _IMAGE_DATA_RE.match(value)
         return value if image else None
     if attribute == "id" and (_RESERVED_ID_RE.match(value) or

@@ -749,6 +749,52 @@ def test_links_to_drafts_wrong_case_missing_entries_and_in_footnotes_are_told(pr
     assert "drafty" not in run(root, "build", "--no-search", "--drafts").stderr
 
 
+def test_settings_and_environment_that_once_raised_are_located_errors(project, run):
+    root = project({"content/p/en.md": entry("P", "Text.")})
+    (root / "site.yaml").write_text("code_style: {light: [monokai], dark: monokai}\n")
+    for command in (["build", "--no-search"], ["check"]):
+        result = run(root, *command)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert "site.yaml:1: error: `code_style` must be {light: STYLE, dark: STYLE}" in \
+            result.stderr
+    # `check --format json` still prints its report when the settings are wrong.
+    result = run(root, "check", "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and report["errors"] == 1 and report["entries"] == []
+    (root / "site.yaml").unlink()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1778112000000"}  # milliseconds, by mistake
+    for value in ("1778112000000", "abc", "-5"):
+        result = run(root, "build", "--no-search", env={**env, "SOURCE_DATE_EPOCH": value})
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert f"error: SOURCE_DATE_EPOCH={value!r} is not a time in whole seconds" in \
+            result.stderr
+    result = run(root, "build", "--no-search", env={**env, "SOURCE_DATE_EPOCH": "1778112000"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_pair_naming_one_language_twice_in_two_cases_is_an_error(project, run):
+    root = project({"content/p/en.md": entry("P", "Text.", pair="[en, EN]"),
+                    "content/p/zh.md": entry("甲", "正文。")})
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 1
+    assert "`pair` must name two different languages" in result.stderr, result.stderr
+
+
+def test_drafts_left_out_may_link_to_each_other_without_a_warning(project, run):
+    root = project({"content/d1/en.md": entry("D1", "See [d2](../d2/).", draft="true"),
+                    "content/d2/en.md": entry("D2", "See [d1](../d1/).", draft="true"),
+                    "content/p/en.md": entry("P", "See [d1](../d1/).")})
+    result = run(root, "build", "--no-search")
+    told = [line for line in result.stderr.splitlines() if ": warning: " in line
+            or ": error: " in line]
+    assert len(told) == 1 and "p/en.md:" in told[0] and "a draft this build leaves out" in \
+        told[0], result.stderr
+    (root / "content/p/en.md").write_text(entry("P", '<a href="..\\..\\x">out</a>'))
+    result = run(root, "build", "--no-search")
+    assert result.returncode == 1 and "link `..\\..\\x` points outside the content folder" \
+        in result.stderr, result.stderr  # a browser reads `\` as `/`
+
+
 def test_a_language_only_a_draft_has_gets_no_feed_strings_or_option(project, run):
     root = project({
         "content/p/en.md": entry("P", "Text.", original="true"),

@@ -28,6 +28,8 @@ PAYLOADS = [
     "<a href=\" JaVaScRiPt:alert('case')\">case</a>",
     "<a href=\"vbscript:msgbox('vb')\">vb</a>",
     "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">data</a>",
+    "<a href=\"da&#x09;ta:text/html,<script>alert('data-tab')</script>\">data tab</a>",
+    "<a href=\"&#x01; data:text/html,<script>alert('data-ctl')</script>\">data control</a>",
     "<img src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+\">",
     "<form action=\"javascript:alert('form')\">"
     "<button formaction=\"javascript:x\">b</button></form>",
@@ -101,8 +103,10 @@ class Audit(HTMLParser):
                 self.problems.append(f"<{tag} {name}=…>")
             if name == "style":
                 self.problems.append(f"<{tag} style=…> (blocked by the CSP)")
-            if name in URL_ATTRIBUTES and BAD_SCHEME.match(value) and not (
-                    tag == "img" and name == "src" and GOOD_DATA.match(value)):
+            # As a browser reads a URL: tabs and line breaks dropped, leading controls too.
+            url = re.sub(r"[\t\n\r]", "", value).lstrip("".join(map(chr, range(33))))
+            if name in URL_ATTRIBUTES and BAD_SCHEME.match(url) and not (
+                    tag == "img" and name == "src" and GOOD_DATA.match(url)):
                 self.problems.append(f"<{tag} {name}={value[:40]!r}>")
         if tag in ("iframe", "object", "embed", "base", "style", "frame", "applet"):
             self.problems.append(f"<{tag}>")
