@@ -250,7 +250,7 @@ def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
     `only` limits the article and list pages rendered to those output paths (the dev server
     re-renders what changed); the other files are always made, from the whole model.
     """
-    ui = model.languages[0] if model.languages else "en"
+    ui = interface_language(model, theme)
     common = _common(model, config, theme, ui)
     for page in model.articles:
         if only is None or page.output in only:
@@ -276,7 +276,7 @@ def render_site(model: SiteModel, config: SiteConfig, theme: Theme,
 def render_pages(pages: Iterable[ArticlePage | ListPage], site: SiteModel, config: SiteConfig,
                  theme: Theme, diags: Diagnostics) -> Iterator[OutputFile]:
     """Just these pages, with `site` as the templates' `site` (pipeline: one page per worker)."""
-    ui = site.languages[0] if site.languages else "en"
+    ui = interface_language(site, theme)
     common = _common(site, config, theme, ui)
     for page in pages:
         article = isinstance(page, ArticlePage)
@@ -340,16 +340,24 @@ def _sources_key(env: jinja2.Environment, name: str) -> tuple | None:
     return tuple(sorted(seen.items()))
 
 
+def _has_strings(theme: Theme, lang: str) -> bool:
+    return lang in theme.strings or lang.split("-")[0] in theme.strings
+
+
+def interface_language(model: SiteModel, theme: Theme) -> str:
+    """The language pages are rendered in for their controls: the site's first language the
+    strings table has (its own or its family's), else English. A first language without
+    strings would have shown English words marked as that language (German, or Arabic and
+    right to left)."""
+    return next((lang for lang in model.languages if _has_strings(theme, lang)), "en")
+
+
 def _ui_langs(model: SiteModel, theme: Theme) -> list[tuple[str, str]]:
-    """Interface languages offered: the site's languages, each with its own name."""
-    langs = list(model.languages) or ["en"]
-
-    def name(lang: str) -> str:
-        if lang in theme.strings or lang.split("-")[0] in theme.strings:
-            return ui_table(theme.strings, lang).get("lang_name") or model.labels.get(lang, lang)
-        return model.labels.get(lang, lang)
-
-    return [(lang, name(lang)) for lang in langs]
+    """Interface languages offered: the site's languages the strings table has, each with its
+    own name (English when it has none of them)."""
+    langs = [lang for lang in model.languages if _has_strings(theme, lang)] or ["en"]
+    return [(lang, ui_table(theme.strings, lang).get("lang_name") or model.labels.get(lang, lang))
+            for lang in langs]
 
 
 def _strings_tables(theme: Theme, model: SiteModel,

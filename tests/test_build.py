@@ -772,6 +772,18 @@ def test_settings_and_environment_that_once_raised_are_located_errors(project, r
     assert result.returncode == 0, result.stderr
 
 
+def test_controls_are_in_the_first_site_language_the_strings_table_has(project, run):
+    root = project({"site.yaml": "languages: [de, en]\n",
+                    "content/p/de.md": entry("Hallo", "Text auf Deutsch.", original="true"),
+                    "content/p/en.md": entry("Hello", "Text in English.")})
+    assert run(root, "build", "--no-search").returncode == 0
+    page = (root / "site/p/index.html").read_text(encoding="utf-8")
+    assert '<html lang="de" data-ui="en">' in page  # German text, English controls, said so
+    assert 'lang="en" data-chrome data-i18n="skip"' in page
+    assert '<html lang="en"' in (root / "site/index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (root / "site/assets/i18n").iterdir()) == ["en.js"]
+
+
 def test_a_pair_naming_one_language_twice_in_two_cases_is_an_error(project, run):
     root = project({"content/p/en.md": entry("P", "Text.", pair="[en, EN]"),
                     "content/p/zh.md": entry("甲", "正文。")})
