@@ -158,9 +158,12 @@ def _compose(split_file: SplitFile, path: Path, diags: Diagnostics,
         return yaml.compose(split_file.yaml_text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "cannot be read"
+        if exc.context_mark and "quoted scalar" in (exc.context or ""):
+            # Said where the quote opens: the parser only notices at the end of the text.
+            mark, problem = exc.context_mark, "a quote opened here is never closed"
         line = offset + mark.line + 1 if mark else split_file.yaml_line
         col = mark.column + 1 if mark else None
-        problem = exc.problem or exc.context or "cannot be read"
         diags.error(path, line, f"invalid YAML: {problem}", col=col,
                     hint=_yaml_hint(problem))
     except yaml.reader.ReaderError as exc:
