@@ -72,7 +72,14 @@ class ImportBlock:
     heading: int = 0
 
     def markdown(self) -> str:
-        return f"{'#' * self.heading} {self.text}" if self.heading else self.text
+        if self.heading:
+            return f"{'#' * self.heading} {self.text}"
+        # `•` and its kin are no Markdown list markers: written as `-`, pasted bullets make a
+        # list (one list of items, not a paragraph each starting with a dot).
+        return _GLYPH_BULLET_RE.sub("- ", self.text)
+
+
+_GLYPH_BULLET_RE = re.compile(r"^[•·▪●][ \t]+", re.MULTILINE)
 
 
 @dataclass

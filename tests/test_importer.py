@@ -23,6 +23,7 @@ from bitext.importer import (  # noqa: E402
     run_import,
     split_blocks,
 )
+from bitext.markup import make_markdown, to_document  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]{10,}")
@@ -350,6 +351,16 @@ def test_markdown_headings_and_hashtags(tmp_path):
     assert plan.titles == {"en": ("The Title", 1)}
     assert [b.markdown() for b in plan.blocks["en"]] == [
         "#MeToo started a movement.", "### 2、 Second part", "Body text."]
+
+
+def test_pasted_bullets_become_one_markdown_list(tmp_path):
+    text = "# Points\n\n• First point.\n\n• Second point.\n\n▪ Third, with · a dot inside.\n"
+    plan = plan_import(text, tmp_path / "t.txt", None, "auto")
+    assert [b.markdown() for b in plan.blocks["en"]] == [
+        "- First point.", "- Second point.", "- Third, with · a dot inside."]
+    body = "\n\n".join(b.markdown() for b in plan.blocks["en"])
+    kinds = [b.kind for b in to_document(make_markdown("en"), body, 1, "en").blocks]
+    assert kinds == ["bullet_list"]
 
 
 def test_echoed_titles_are_dropped(tmp_path):
