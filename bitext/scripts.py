@@ -253,13 +253,19 @@ def lang_for(writing: str, langs: Sequence[str] | None) -> str | None:
     return None
 
 
+_ADDRESS_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'，。、）)]+|[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
 def detect_script_lang(text: str, langs: Sequence[str] | None = None
                        ) -> tuple[str | None, list[tuple[str, float]]]:
     """(language of the block, [(language, share)] if it mixes languages, else []).
 
     The language is None when the text has no letters or no language of `langs` is written in
     its script. In the mixed list, writing systems no listed language takes keep their name.
+    Web and mail addresses are left out: they are Latin letters in every language (a short
+    Chinese sentence with a link is still Chinese).
     """
+    text = _ADDRESS_RE.sub(lambda m: " " * len(m.group()), text)
     prof = profile(text)
     writing = prof.writing()
     if writing is None:

@@ -267,6 +267,9 @@ def test_split_blocks_joins_hard_wrapped_lines_but_not_pasted_paragraphs():
     ("هذه جملة عربية.", None, "ar"),
     ("2026 — 12:30", None, None),
     ("Это русское предложение.", ["en", "zh"], None),
+    ("模型权重可在 https://huggingface.co/allenai/olmo-3-release 下载。", None, "zh"),
+    ("联系 press-office@example.org 了解。", None, "zh"),
+    ("See https://example.com/模型 for the weights.", None, "en"),
 ])
 def test_detect_script_lang(text, langs, lang):
     assert detect_script_lang(text, langs)[0] == lang
