@@ -202,6 +202,10 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
             diags.warning(path, None, "Markdown in a subfolder is published as a file as it is, "
                           "not as a page", hint="language files sit in the entry folder "
                           "itself, such as post/en.md")
+        elif path.suffix.lower() in _ACTIVE_SUFFIXES and _runs_script(path):
+            diags.warning(path, None, "this file holds script (<script>, an on…= handler or a "
+                          "javascript: URL), which runs on the site when the file is opened",
+                          hint="remove the script, or publish the file somewhere else")
         assets.append(path)
     if not files:
         diags.error(folder, None, "entry has no language file",
@@ -212,6 +216,20 @@ def _entry_source(folder: Path, content_dir: Path, diags: Diagnostics) -> EntryS
                     f"most {MAX_LANGUAGES}", hint="publish the others as an entry of their own")
         return None
     return EntrySource(folder.name, folder, tuple(sorted(files.items())), tuple(assets))
+
+
+# Assets a browser opens as documents, scripts and all: the page's security policy is a
+# `<meta>` of the generated pages, not of these (GitHub Pages sends no CSP header).
+_ACTIVE_SUFFIXES = {".svg", ".html", ".htm", ".xhtml", ".xml", ".xsl"}
+_SCRIPT_RE = re.compile(rb"<script|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+
+def _runs_script(path: Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return bool(_SCRIPT_RE.search(file.read(4_000_000)))
+    except OSError:
+        return False  # unreadable: copying it says so
 
 
 def _add_language_file(path: Path, files: dict[str, Path], diags: Diagnostics) -> None:

@@ -784,6 +784,21 @@ def test_controls_are_in_the_first_site_language_the_strings_table_has(project, 
     assert sorted(p.name for p in (root / "site/assets/i18n").iterdir()) == ["en.js"]
 
 
+def test_an_asset_that_runs_script_when_opened_is_warned_about(project, run):
+    root = project({"content/p/en.md": entry("P", "[a](a.svg) [b](b.html) ![c](c.svg)"),
+                    "content/p/a.svg": '<svg xmlns="http://www.w3.org/2000/svg">'
+                                       '<script>alert(1)</script></svg>',
+                    "content/p/b.html": '<p ONCLICK = "x()">hi</p>',
+                    "content/p/c.svg": '<svg xmlns="http://www.w3.org/2000/svg"><circle r="3"/>'
+                                       '</svg>'})
+    result = run(root, "build", "--no-search")
+    told = sorted(line.split(": warning: ")[0] for line in result.stderr.splitlines()
+                  if "holds script" in line)
+    assert result.returncode == 0 and told == ["content/p/a.svg", "content/p/b.html"], \
+        result.stderr
+    assert (root / "site/p/a.svg").exists()  # still the writer's file to publish
+
+
 def test_a_pair_naming_one_language_twice_in_two_cases_is_an_error(project, run):
     root = project({"content/p/en.md": entry("P", "Text.", pair="[en, EN]"),
                     "content/p/zh.md": entry("甲", "正文。")})
