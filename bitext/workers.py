@@ -303,13 +303,17 @@ def run(job: Job, name: str, items: Sequence, workers: int | None = None) -> Ite
     # result thread deadlocks on it. The workers keep it blocked: the parent terminates them.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        pool = context.Pool(workers, initializer=_start, initargs=(job,))
-    finally:
+        pool = context.Pool(workers, initializer=_start, initargs=(job, os.getpid()))
+    except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
     stop = _Stop(pool)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, stop) if main else None
     try:
+        # A Ctrl-C held back while forking arrives here, where `stop` and the teardown below
+        # deal with it: before, it was raised with the pool left running.
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         yield from pool.imap_unordered(_call, [(name, item) for item in items], chunk)
     finally:
         if stop.hit:  # killed workers may hold the pool's locks: its teardown could wait forever
@@ -363,20 +367,27 @@ def _ready(job: Job) -> Job:
     return job
 
 
-def _start(job: Job) -> None:
+def _start(job: Job, parent: int) -> None:
     global _JOB
-    _die_with_parent()
+    _die_with_parent(parent)
     _JOB = _ready(job)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """A worker ends when the build does, even one the pool forked after Ctrl-C had killed
-    the first ones: Linux's parent-death signal (elsewhere the pool's teardown ends them)."""
+    the first ones: Linux's parent-death signal (elsewhere the pool's teardown ends them).
+
+    A build that a Ctrl-C ends as its workers start can be gone before a worker asks for the
+    signal, which then never comes: that worker would wait for tasks forever, holding the
+    build's output pipes open. So it checks that its parent is still the build's process.
+    """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes
 
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _call(task: tuple[str, object]) -> object:

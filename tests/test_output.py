@@ -302,6 +302,33 @@ def test_a_second_ctrl_c_while_the_workers_stop_leaves_no_traceback_and_no_proce
     assert not leftovers(root)
 
 
+def _orphan(parent: int) -> None:
+    from bitext import workers
+
+    workers._die_with_parent(parent)
+    time.sleep(30)  # a worker whose build is gone never gets here
+
+
+def test_a_worker_whose_build_is_already_gone_ends_at_once():
+    """The parent-death signal is asked for after the fork: a build that ended in between
+    (a Ctrl-C as the pool starts) would never send it, and the worker would wait for tasks
+    forever, holding the build's output pipes open."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    gone = context.Process(target=_orphan, args=(os.getpid() + 999_999,))  # not its parent
+    started = time.monotonic()
+    gone.start()
+    gone.join(10)
+    assert gone.exitcode == 0 and time.monotonic() - started < 10
+    alive = context.Process(target=_orphan, args=(os.getpid(),))
+    alive.start()
+    alive.join(0.5)
+    assert alive.is_alive()  # its parent is the one it was started by: it carries on
+    alive.kill()
+    alive.join()
+
+
 def test_an_output_folder_that_is_a_link_keeps_the_link_and_fills_its_target(
         tmp_path, monkeypatch, capsys):
     root = new_project(tmp_path / "project", GOOD_SITE)
