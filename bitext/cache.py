@@ -359,8 +359,8 @@ class BuildCache:
 
 
 def _unreadable(path: Path, why: str, diags: Diagnostics) -> None:
-    diags.warning(path, None, f"ignoring unreadable build cache ({why})",
-                  hint="it is rebuilt; delete the folder if this repeats")
+    diags.notice(path, None, f"ignoring unreadable build cache ({why})",
+                 hint="it is rebuilt; delete the folder if this repeats")
     return None
 
 

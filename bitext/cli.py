@@ -237,7 +237,7 @@ def _cmd_build(args: argparse.Namespace, root: Path) -> int:
     if args.verbose and report.published:
         for line in describe_output(config):
             print(line)
-    return _finish(diags, args.strict, report, quiet=args.quiet, out=config.out_dir)
+    return _finish(diags, report, quiet=args.quiet, out=config.out_dir)
 
 
 class Progress:
@@ -279,10 +279,10 @@ def describe_output(config: SiteConfig) -> list[str]:
             f"search: {', '.join(f'pagefind/{lang}/' for lang in langs) or 'none'}"]
 
 
-def _finish(diags: Diagnostics, strict: bool, report: BuildReport | None, *,
+def _finish(diags: Diagnostics, report: BuildReport | None, *,
             quiet: bool = False, out: Path | None = None, verb: str = "build") -> int:
     _print_diagnostics(Diagnostics(diags.errors) if quiet else diags)
-    failed = diags.has_errors() or (strict and diags.warnings)
+    failed = diags.has_errors()
     if report is not None and not failed and report.published:
         print(f"built {count(report.entries, 'entry', 'entries')}, "
               f"{count(report.pages, 'page')}, {count(report.languages, 'language')}, "
@@ -328,13 +328,13 @@ def _cmd_check(args: argparse.Namespace, root: Path) -> int:
         # Where stdout cannot write UTF-8, JSON's own escapes keep the report readable.
         print(json.dumps(_check_json(report, diags), ensure_ascii=not _writes_utf8(sys.stdout),
                          indent=2))
-        failed = diags.has_errors() or (args.strict and diags.warnings)
+        failed = diags.has_errors()
         return EXIT_CONTENT if failed else EXIT_OK
     notes = alignment_report(report.parsed, diags)
     _print_diagnostics(diags)
     for note in notes:
         print(note.text)
-    failed = diags.has_errors() or (args.strict and diags.warnings)
+    failed = diags.has_errors()
     print(f"{count(max(report.found, len(report.parsed)), 'entry', 'entries')} checked: "
           f"{count(len(diags.errors), 'error')}, {count(len(diags.warnings), 'warning')}",
           file=sys.stderr if failed else sys.stdout)
@@ -414,7 +414,7 @@ def _cmd_serve(args: argparse.Namespace, root: Path) -> int:
     diags = Diagnostics()
     config = _config(args, root, diags)
     if diags.has_errors():
-        return _finish(diags, False, None, verb="serve")
+        return _finish(diags, None, verb="serve")
     return serve(config, host=args.host, port=args.port, open_browser=args.open,
                  reload_config=lambda again: _config(args, root, again))
 

@@ -37,6 +37,9 @@ class Diagnostic:
     location: SourceLocation
     message: str
     hint: str | None = None
+    # A warning about the build's own machinery (its cache), not the site: `--strict` keeps
+    # it a warning, or a generator upgrade (a cache of another version) would fail one build.
+    strict_exempt: bool = False
 
     def format(self, cwd: Path | None = None) -> str:
         """The `path:line: error: message` line a user (and an editor) can jump from."""
@@ -72,9 +75,16 @@ class Diagnostics:
         severity: Severity = "error" if self.strict else "warning"
         self.items.append(Diagnostic(severity, SourceLocation(path, line, col), message, hint))
 
+    def notice(self, path: Path, line: int | None, message: str, *,
+               hint: str | None = None) -> None:
+        """Record a warning that `--strict` leaves a warning (see `Diagnostic.strict_exempt`)."""
+        self.items.append(Diagnostic("warning", SourceLocation(path, line), message, hint,
+                                     strict_exempt=True))
+
     def extend(self, other: Iterable[Diagnostic]) -> None:
         """Add diagnostics gathered elsewhere (another process); warnings promoted if strict."""
-        self.items.extend(replace(d, severity="error") if self.strict else d for d in other)
+        self.items.extend(replace(d, severity="error") if self.strict and not d.strict_exempt
+                          else d for d in other)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -86,7 +96,8 @@ class Diagnostics:
         return [d for d in dict.fromkeys(self.items) if d.severity == "warning"]
 
     def has_errors(self) -> bool:
-        return any(d.severity == "error" or self.strict for d in self.items)
+        return any(d.severity == "error" or (self.strict and not d.strict_exempt)
+                   for d in self.items)
 
     def sorted(self) -> list[Diagnostic]:
         """Unique diagnostics in file and line order, so output is stable."""

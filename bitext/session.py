@@ -551,6 +551,9 @@ def _forget(index: Index, path: Path) -> None:
 def replay(diags: Diagnostics, items: Iterable[Diagnostic]) -> None:
     """Record cached diagnostics again, through `diags` (so `--strict` applies to them too)."""
     for item in items:
+        if item.strict_exempt:
+            diags.notice(item.location.path, item.location.line, item.message, hint=item.hint)
+            continue
         record = diags.error if item.severity == "error" else diags.warning
         record(item.location.path, item.location.line, item.message, col=item.location.col,
                hint=item.hint)
