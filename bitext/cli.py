@@ -194,6 +194,9 @@ def _content_args(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace, root: Path, diags: Diagnostics) -> SiteConfig:
+    """The settings of a command that builds (build, check, serve), from the flags and
+    site.yaml; the environment's SOURCE_DATE_EPOCH is checked with them."""
+    _check_source_date_epoch()
     out = _resolve(getattr(args, "out", None), root / "site")
     try:
         resolved = out.resolve()
@@ -224,7 +227,6 @@ def _resolve(path: Path | None, default: Path) -> Path:
 
 
 def _cmd_build(args: argparse.Namespace, root: Path) -> int:
-    _check_source_date_epoch()
     diags = Diagnostics(strict=args.strict)
     recall_answers(root, diags, **_cache_options(args))
     config = _config(args, root, diags)
@@ -312,7 +314,6 @@ def _print_diagnostics(diags: Diagnostics) -> None:
 
 
 def _cmd_check(args: argparse.Namespace, root: Path) -> int:
-    _check_source_date_epoch()
     from .alignreport import alignment_report  # here: a build needs none of it
 
     diags = Diagnostics(strict=args.strict)
@@ -408,7 +409,6 @@ def _cmd_new(args: argparse.Namespace, root: Path) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, root: Path) -> int:
-    _check_source_date_epoch()
     from .devserver import serve
 
     diags = Diagnostics()
